@@ -1,0 +1,300 @@
+"""The one cattrs converter: camelCase wire <-> snake_case models, strict types, kept extras.
+
+Built once per process. Decoding runs a fast converter (``detailed_validation=False``); only when
+that fails is the body decoded again by a detailed twin, to name the offending field. Both are made
+by :func:`_build`, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any, TypeVar, Union
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from . import models as m
+from .models._base import Id
+
+__all__ = [
+    "RESPONSE_MODELS",
+    "ResponseShapeError",
+    "converter",
+    "structure",
+    "structure_list",
+    "unstructure",
+    "wire_name",
+]
+
+T = TypeVar("T")
+
+RESPONSE_MODELS: tuple[type[Any], ...] = (
+    m.Slot,
+    m.AvailabilityMeta,
+    m.Availability,
+    m.FieldValidation,
+    m.TableSchemaField,
+    m.Booking,
+    m.Calendar,
+    m.Resource,
+    m.AppointmentType,
+    m.ResourceSlot,
+    m.ResourceSlotBlocker,
+    m.ResourceCalendarMapping,
+    m.AppointmentTypeResourceMapping,
+    m.LeadState,
+    m.Table,
+    m.LeadEntry,
+)
+REQUEST_MODELS: tuple[type[Any], ...] = (m.BookingRequest, m.LeadRequest)
+
+# The design's one exception to mechanical camelCase, and availability's wrapped list.
+_SPECIAL_NAMES = {"start": "startDateTime", "end": "endDateTime"}
+_CLASS_NAMES: dict[type[Any], dict[str, str]] = {m.Availability: {"slots": "data"}}
+
+_ANY_MAPPING = Mapping[str, Any]
+_SPECIAL_TYPE_FIELD = Union[m.SpecialType, str, None]  # noqa: UP007 - a runtime type key
+
+
+class ResponseShapeError(ValueError):
+    """A response body does not match its model; the message names the field."""
+
+
+def wire_name(cls: type[Any], attribute: str) -> str:
+    """The JSON key of ``cls.attribute`` on the wire."""
+    special = _CLASS_NAMES.get(cls, {}).get(attribute) or _SPECIAL_NAMES.get(attribute)
+    if special:
+        return special
+    head, *rest = attribute.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+# -- strict scalar hooks: a wrong-typed known field is an error, never a silent str(...) --------
+
+
+def _wrong(expected: str, value: object) -> TypeError:
+    return TypeError(f"expected {expected}, got {type(value).__name__}")
+
+
+def _structure_str(value: object, _: object) -> str:
+    if type(value) is str:
+        return value
+    raise _wrong("a string", value)
+
+
+def _structure_id(value: object, _: object) -> Id:
+    if type(value) is str:
+        return Id(value)
+    if type(value) is int:
+        return Id(str(value))
+    raise _wrong("an id (string)", value)
+
+
+def _structure_int(value: object, _: object) -> int:
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    raise _wrong("an integer", value)
+
+
+def _structure_float(value: object, _: object) -> float:
+    if type(value) is float or type(value) is int:
+        return value
+    raise _wrong("a number", value)
+
+
+def _structure_bool(value: object, _: object) -> bool:
+    if type(value) is bool:
+        return value
+    raise _wrong("a boolean", value)
+
+
+def _structure_any_mapping(value: object, _: object) -> Mapping[str, Any]:
+    if type(value) is dict:
+        return value
+    raise _wrong("an object", value)
+
+
+def _structure_special_type(value: object, _: object) -> m.SpecialType | str | None:
+    if value is None:
+        return None
+    if type(value) is not str:
+        raise _wrong("a string", value)
+    try:
+        return m.SpecialType(value)
+    except ValueError:
+        return value
+
+
+if sys.version_info >= (3, 11):
+    _fromisoformat = datetime.fromisoformat
+else:  # pragma: no cover - Python 3.10 does not read a trailing "Z"
+
+    def _fromisoformat(text: str) -> datetime:
+        if text[-1:] in ("Z", "z"):
+            text = text[:-1] + "+00:00"
+        return datetime.fromisoformat(text)
+
+
+def _structure_datetime(value: object, _: object) -> datetime:
+    if type(value) is not str:
+        raise _wrong("an ISO-8601 timestamp string", value)
+    try:
+        parsed = _fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"not an ISO-8601 timestamp: {value[:40]!r}") from None
+    # The API documents ISO-8601 without promising an offset; UTC is the only safe reading.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+
+
+def _unstructure_datetime(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _unstructure_special_type(value: m.SpecialType | str | None) -> str | None:
+    return value.value if isinstance(value, m.SpecialType) else value
+
+
+# -- model hooks ------------------------------------------------------------------------------
+
+
+def _renames(cls: type[Any]) -> dict[str, Any]:
+    return {
+        a.name: override(rename=wire_name(cls, a.name))
+        for a in attrs.fields(cls)
+        if a.name != "extra"
+    }
+
+
+def _response_structure_hook(
+    converter: cattrs.Converter, cls: Any, detailed: bool
+) -> Callable[[Any, Any], Any]:
+    base = make_dict_structure_fn(
+        cls,
+        converter,
+        _cattrs_forbid_extra_keys=False,
+        _cattrs_detailed_validation=detailed,
+        extra=override(omit=True),
+        **_renames(cls),
+    )
+    known = frozenset(wire_name(cls, a.name) for a in attrs.fields(cls) if a.name != "extra")
+    is_known = known.issuperset
+
+    def structure_model(data: Any, _: Any) -> Any:
+        obj = base(data, cls)
+        if not is_known(data):
+            # Frozen attrs classes set fields this way themselves; extras are rare, so the
+            # common path pays only the superset check above.
+            object.__setattr__(obj, "extra", {k: data[k] for k in data if k not in known})
+        return obj
+
+    return structure_model
+
+
+def _response_unstructure_hook(
+    converter: cattrs.Converter, cls: type[T]
+) -> Callable[[T], dict[str, Any]]:
+    base = make_dict_unstructure_fn(cls, converter, extra=override(omit=True), **_renames(cls))
+
+    def unstructure_model(obj: T) -> dict[str, Any]:
+        data = base(obj)
+        extra: Mapping[str, Any] = obj.extra  # type: ignore[attr-defined]
+        if extra:
+            data = {**extra, **data}
+        return data
+
+    return unstructure_model
+
+
+def _build(detailed: bool) -> cattrs.Converter:
+    converter = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
+    for scalar, hook in (
+        (str, _structure_str),
+        (int, _structure_int),
+        (float, _structure_float),
+        (bool, _structure_bool),
+        (datetime, _structure_datetime),
+    ):
+        converter.register_structure_hook(scalar, hook)
+    converter.register_structure_hook(Id, _structure_id)
+    converter.register_structure_hook_func(lambda t: t == _ANY_MAPPING, _structure_any_mapping)
+    converter.register_structure_hook_func(
+        lambda t: t == _SPECIAL_TYPE_FIELD, _structure_special_type
+    )
+    converter.register_unstructure_hook(datetime, _unstructure_datetime)
+    converter.register_unstructure_hook_func(
+        lambda t: t == _SPECIAL_TYPE_FIELD, _unstructure_special_type
+    )
+    for cls in RESPONSE_MODELS:
+        converter.register_structure_hook(cls, _response_structure_hook(converter, cls, detailed))
+        converter.register_unstructure_hook(cls, _response_unstructure_hook(converter, cls))
+    for cls in REQUEST_MODELS:
+        converter.register_unstructure_hook(
+            cls,
+            make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **_renames(cls)),
+        )
+    return converter
+
+
+converter: cattrs.Converter = _build(detailed=False)
+"""The process-wide converter (fast path)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _detailed_converter() -> cattrs.Converter:
+    return _build(detailed=True)
+
+
+def _explain(data: Any, cl: Any, error: Exception) -> ResponseShapeError:
+    """Re-decode with the detailed converter to name the field the fast path tripped on."""
+    try:
+        _detailed_converter().structure(data, cl)
+    except Exception as detailed_error:
+        details = "; ".join(cattrs.transform_error(detailed_error, path="$")[:3])
+    else:  # pragma: no cover - the two converters share every hook
+        details = f"{type(error).__name__}: {error}"
+    name = getattr(cl, "__name__", str(cl))
+    return ResponseShapeError(f"response does not match {name}: {details}")
+
+
+_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {}
+
+
+def _hook(cl: Any) -> Callable[[Any, Any], Any]:
+    try:
+        return _HOOKS[cl]
+    except KeyError:
+        return _HOOKS.setdefault(cl, converter.get_structure_hook(cl))
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """Decode wire JSON into ``cls``; :class:`ResponseShapeError` names what did not fit."""
+    try:
+        return _hook(cls)(data, cls)  # type: ignore[no-any-return]
+    except Exception as error:
+        raise _explain(data, cls, error) from None
+
+
+def structure_list(data: Any, cls: type[T]) -> list[T]:
+    """Decode a list endpoint's answer: a bare JSON array, or ``{"data": [...]}``."""
+    if type(data) is dict and "data" in data:
+        data = data["data"]
+    if type(data) is not list:
+        raise ResponseShapeError(
+            f"expected a JSON array of {cls.__name__}, got {type(data).__name__}"
+        )
+    hook = _hook(cls)
+    try:
+        return [hook(item, cls) for item in data]
+    except Exception as error:
+        raise _explain(data, list[cls], error) from None  # type: ignore[valid-type]
+
+
+def unstructure(obj: Any) -> Any:
+    """Encode a model as wire JSON (requests omit ``None`` fields)."""
+    return converter.unstructure(obj)

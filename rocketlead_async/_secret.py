@@ -1,0 +1,40 @@
+"""Keeping the API token out of every repr, log line, exception and traceback."""
+
+from __future__ import annotations
+
+__all__ = ["TOKEN_PREFIX", "RedactedStr", "check_token"]
+
+TOKEN_PREFIX = "rocketlead_"
+
+
+class RedactedStr(str):
+    """A ``str`` that shows as ``'***'`` in ``repr``.
+
+    The Authorization header value is one of these, so when a traceback is rendered with its
+    locals (``pytest --showlocals``, ``traceback.TracebackException(capture_locals=True)``) or a
+    header mapping is printed, the token is not.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+
+def check_token(token: str) -> RedactedStr:
+    """Validate a token's form and return it wrapped; errors never echo the token."""
+    if not isinstance(token, str):
+        raise TypeError(f"token must be a str, not {type(token).__name__}")
+    token = token.strip()
+    if not token:
+        raise ValueError(
+            "no API token: pass token= or set the ROCKETLEAD_API_TOKEN environment variable"
+        )
+    if not token.startswith(TOKEN_PREFIX):
+        raise ValueError(
+            f"the API token does not start with {TOKEN_PREFIX!r}; RocketLead would reject it "
+            "with 401 (the token itself is not shown)"
+        )
+    if any(ch.isspace() or not ch.isprintable() for ch in token):
+        raise ValueError("the API token contains whitespace or control characters (not shown)")
+    return RedactedStr(token)

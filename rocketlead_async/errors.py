@@ -1,0 +1,190 @@
+"""The exception hierarchy of rocketlead-async.
+
+Every failure the SDK reports is a :class:`RocketLeadError`. No message, ``repr`` or attribute of
+these classes ever holds the API token; bodies are kept (``.body``) because the server's error
+envelope is what users debug with, but they are never logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import Slot
+    from .recovery import Attempt
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BookingOutcomeUnknown",
+    "ConflictError",
+    "DeadlineExceeded",
+    "InternalServerError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RocketLeadError",
+    "SlotRecoveryExhausted",
+    "SlotUnavailableError",
+    "UnexpectedResponseError",
+]
+
+
+class RocketLeadError(Exception):
+    """Base class of every error this SDK raises."""
+
+
+class APIConnectionError(RocketLeadError):
+    """The request could not be completed at the network level (refused, reset, DNS, TLS).
+
+    ``request_sent`` is ``False`` when the connection was never established (nothing reached the
+    server), ``True`` or ``None`` (cannot tell) otherwise.
+    """
+
+    def __init__(
+        self, message: str, *, method: str, path: str, request_sent: bool | None = None
+    ) -> None:
+        super().__init__(f"{method} {path}: {message}")
+        self.message = message
+        self.method = method
+        self.path = path
+        self.request_sent = request_sent
+
+
+class APITimeoutError(APIConnectionError):
+    """An attempt timed out before a complete answer arrived."""
+
+
+class DeadlineExceeded(APITimeoutError):
+    """The call's total time budget (``timeout=``) ran out, retries included."""
+
+
+class APIStatusError(RocketLeadError):
+    """The server answered with an error status, or with a body that is not the documented JSON.
+
+    ``status`` is the HTTP status, ``message`` the envelope's ``message`` (or a description of
+    what was wrong with the body), ``body`` the decoded envelope or a short text excerpt.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        method: str,
+        path: str,
+        body: Any = None,
+    ) -> None:
+        super().__init__(f"{method} {path} -> {status}: {message}")
+        self.status = status
+        self.message = message
+        self.body = body
+        self.method = method
+        self.path = path
+
+
+class UnexpectedResponseError(APIStatusError):
+    """The answer's body is not what the API documents: HTML from a proxy, empty, truncated,
+    too large, or JSON of the wrong shape. ``body`` holds a short excerpt."""
+
+
+class BadRequestError(APIStatusError):
+    """400: the server rejected the request as invalid."""
+
+
+class SlotUnavailableError(BadRequestError):
+    """400 "The selected time slot is no longer available": another caller took the slot."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the token is missing, malformed, expired or revoked."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the token lacks the scope this call needs (read, write or admin)."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such object in your organization."""
+
+
+class ConflictError(APIStatusError):
+    """409: the server reported a conflict."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests. ``retry_after`` is the server's wait in seconds, if it sent one."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        method: str,
+        path: str,
+        body: Any = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status=status, method=method, path=path, body=body)
+        self.retry_after = retry_after
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the server failed."""
+
+
+class OutcomeUnknownError(RocketLeadError):
+    """A POST may or may not have been committed, and repeating it could create a duplicate.
+
+    The API has no idempotency key and no way to look the object up, so the SDK stops here and
+    hands the request back (``.request``) for the application to reconcile. The client's
+    ``on_outcome_unknown`` hook receives this same error exactly once.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        request: Any,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(f"{method} {path}: outcome unknown: {message}")
+        self.method = method
+        self.path = path
+        self.request = request
+        self.status = status
+        self.reason = message
+
+
+class BookingOutcomeUnknown(OutcomeUnknownError):
+    """A booking POST may have booked the slot: never book again blindly for this caller."""
+
+
+class SlotRecoveryExhausted(RocketLeadError):
+    """``bookings.book()`` gave up without a booking.
+
+    ``reason`` is one of ``"max_attempts"``, ``"deadline"``, ``"no_candidate"``, ``"declined"``;
+    ``attempts`` is the history of POSTs (what was tried and why each failed); ``alternatives`` are
+    fresh, ranked, bookable slots a voice agent can offer (empty only if none exist in the window,
+    or none could be fetched before the deadline).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        attempts: Sequence[Attempt],
+        alternatives: Sequence[Slot],
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.attempts = tuple(attempts)
+        self.alternatives = tuple(alternatives)

@@ -1,0 +1,75 @@
+"""Availability: the slots ``GET /connect/availability/`` returns, and their meta data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from ._base import Id, extra_field
+
+__all__ = ["Availability", "AvailabilityMeta", "Slot", "SlotKey"]
+
+SlotKey = tuple[Id | None, datetime, datetime]
+"""What identifies a slot for "already tried": (resource id, start, end)."""
+
+
+@attrs.frozen
+class Slot:
+    """One bookable (or full) slot of one resource.
+
+    Pass it to :meth:`BookingRequest.from_slot`; its ``resource_slot_id`` must go back unchanged.
+    """
+
+    start: datetime
+    end: datetime
+    available: bool
+    max_parallel_bookings: int
+    current_bookings: int
+    resource_id: Id | None = None
+    resource_name: str | None = None
+    resource_color: str | None = None
+    resource_slot_id: Id | None = None
+    appointment_type_id: Id | None = None
+    extra: Mapping[str, Any] = extra_field()
+
+    @property
+    def has_room(self) -> bool:
+        """``available`` and fewer bookings than the resource's capacity."""
+        return self.available and self.current_bookings < self.max_parallel_bookings
+
+    @property
+    def duration(self) -> timedelta:
+        """``end - start``."""
+        return self.end - self.start
+
+    @property
+    def key(self) -> SlotKey:
+        """(resource id, start, end): the identity recovery uses to never retry a slot."""
+        return (self.resource_id, self.start, self.end)
+
+
+@attrs.frozen
+class AvailabilityMeta:
+    """The appointment type's facts that come with an availability answer."""
+
+    appointment_type_name: str | None = None
+    default_booking_length: int | None = None
+    buffer_after: int | None = None
+    dynamic_length: bool | None = None
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class Availability:
+    """An availability answer: ``slots`` (wire key ``data``) and ``meta``."""
+
+    slots: list[Slot]
+    meta: AvailabilityMeta = attrs.field(factory=AvailabilityMeta)
+    extra: Mapping[str, Any] = extra_field()
+
+    def bookable(self) -> list[Slot]:
+        """The slots that can be booked now: ``available`` and with room."""
+        return [slot for slot in self.slots if slot.has_room]

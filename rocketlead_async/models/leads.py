@@ -1,0 +1,59 @@
+"""Lead entries (``table_entries``): create and merge-patch."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from ._base import Id, extra_field, non_empty_id, optional_id
+
+__all__ = ["LeadEntry", "LeadRequest"]
+
+
+def _mapping(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{attribute.name} must be a mapping, not {type(value).__name__}")
+    if not all(isinstance(key, str) for key in value):
+        raise TypeError(f"{attribute.name} keys must be strings")
+
+
+def _optional_mapping(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _mapping(instance, attribute, value)
+
+
+@attrs.frozen
+class LeadRequest:
+    """The body of a lead POST. Not idempotent: RocketLead has no dedup, so one call is one lead.
+
+    ``lead_state_id`` is required; use the table's default state (:attr:`Table.default_lead_state`)
+    for a new lead.
+    """
+
+    table_id: str = attrs.field(validator=non_empty_id)
+    data: Mapping[str, Any] = attrs.field(validator=_mapping)
+    lead_state_id: str = attrs.field(validator=non_empty_id)
+    custom_field_data: Mapping[str, Any] | None = attrs.field(
+        default=None, validator=_optional_mapping
+    )
+    interested_in_appointment_type_id: str | None = attrs.field(default=None, validator=optional_id)
+
+
+@attrs.frozen
+class LeadEntry:
+    """A lead entry as RocketLead returns it."""
+
+    id: Id
+    table_id: Id
+    organization_id: Id
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+    data: Mapping[str, Any]
+    lead_state_id: Id | None = None
+    custom_field_data: Mapping[str, Any] | None = None
+    interested_in_appointment_type_id: Id | None = None
+    extra: Mapping[str, Any] = extra_field()

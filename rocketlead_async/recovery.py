@@ -1,0 +1,388 @@
+"""Slot-race recovery: book a real slot even when another caller takes the requested one first.
+
+Between an availability fetch and the booking POST another caller can take the slot; RocketLead
+then answers 400 "The selected time slot is no longer available". :func:`book` (exposed as
+``client.bookings.book``) re-fetches availability around the original time, picks a fresh slot
+with the policy's picker and books again, within ``max_attempts`` POSTs and the call's deadline,
+telling the caller what it is doing through ``on_event`` so a voice agent can keep talking.
+
+It only calls the client's public methods, so transport retries stay exactly as they are, and a
+:class:`BookingOutcomeUnknown` stops it at once: a caller who may already hold a booking is never
+booked a second time.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
+
+import attrs
+
+from ._retry import RetryPolicy
+from .errors import DeadlineExceeded, SlotRecoveryExhausted, SlotUnavailableError
+from .models import Booking, BookingRequest, Slot, SlotKey
+from .resources._base import check_timeout
+
+if TYPE_CHECKING:
+    from ._client import RocketLeadClient
+
+__all__ = [
+    "Attempt",
+    "BookingOutcome",
+    "Picker",
+    "RecoveryEvent",
+    "RecoveryEventKind",
+    "SlotRecovery",
+    "book",
+    "rank_candidates",
+]
+
+logger = logging.getLogger("rocketlead_async")
+
+Picker = Callable[[BookingRequest, Sequence[Slot]], Slot | None]
+"""A custom picker: ``(original request, ranked candidates) -> slot to book, or None to stop``."""
+PickerName = Literal["nearest", "same_time_any_resource", "next_after"]
+EventHook = Callable[["RecoveryEvent"], Awaitable[None] | None]
+ConfirmHook = Callable[[BookingRequest, Slot], Awaitable[bool] | bool]
+
+
+class RecoveryEventKind(str, enum.Enum):
+    """What :func:`book` is doing right now."""
+
+    ATTEMPT = "attempt"
+    """A booking POST is about to be sent."""
+    SLOT_TAKEN = "slot_taken"
+    """The slot went to another caller (400 no longer available)."""
+    REFETCHED = "refetched"
+    """Fresh availability arrived; ``candidates`` counts the bookable alternatives."""
+    PICKED = "picked"
+    """An alternative was chosen (``slot``)."""
+    BOOKED = "booked"
+    """Done: ``booking`` holds the confirmed booking."""
+    GAVE_UP = "gave_up"
+    """Recovery stops; ``reason`` says why. :class:`SlotRecoveryExhausted` follows."""
+
+
+@attrs.frozen
+class Attempt:
+    """One booking POST: what was sent, how it failed (``None`` = booked), how long it took."""
+
+    request: BookingRequest
+    error: Exception | None
+    elapsed: float
+
+
+@attrs.frozen
+class RecoveryEvent:
+    """One step of a recovery, for ``SlotRecovery.on_event``.
+
+    ``attempt`` is the 1-based POST number the step belongs to, ``slot`` the slot concerned
+    (``None`` for the original request, which need not come from a :class:`Slot`), ``request``
+    the request of that POST, ``elapsed`` the seconds since ``book()`` started.
+    """
+
+    kind: RecoveryEventKind
+    attempt: int
+    slot: Slot | None
+    elapsed: float
+    request: BookingRequest
+    candidates: int | None = None
+    booking: Booking | None = None
+    reason: str | None = None
+
+
+@attrs.frozen
+class BookingOutcome:
+    """A confirmed booking and how it was reached. ``recovered`` is true when the booked slot is
+    not the one originally requested."""
+
+    booking: Booking
+    attempts: tuple[Attempt, ...]
+    recovered: bool
+    original_request: BookingRequest
+
+
+def _positive_int(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"SlotRecovery.{attribute.name} must be an int >= 1, not {value!r}")
+
+
+def _window(_instance: object, _attribute: attrs.Attribute[timedelta], value: timedelta) -> None:
+    if not isinstance(value, timedelta) or value < timedelta(0):
+        raise ValueError("SlotRecovery.window must be a timedelta >= 0 (searched on each side)")
+
+
+def _optional_aware(
+    _instance: object, attribute: attrs.Attribute[datetime | None], value: datetime | None
+) -> None:
+    if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
+        raise ValueError(f"SlotRecovery.{attribute.name} must be a timezone-aware datetime")
+
+
+def _picker(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    if not callable(value) and value not in _RANKINGS:
+        raise ValueError(
+            f"SlotRecovery.picker must be one of {sorted(_RANKINGS)} or a callable, not {value!r}"
+        )
+
+
+def _non_negative(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"SlotRecovery.{attribute.name} must be a number >= 0")
+
+
+@attrs.frozen
+class SlotRecovery:
+    """How :func:`book` recovers from the slot-fill race.
+
+    - ``max_attempts``: booking POSTs in total, the first included.
+    - ``window``: how far from the original start alternatives may lie, each side;
+      ``not_before``/``not_after`` bound it further (e.g. "never past Friday").
+    - ``picker``: ``"nearest"`` (closest start, same resource first), ``"next_after"`` (earliest
+      start at or after the original), ``"same_time_any_resource"``, or a callable
+      ``(request, ranked candidates) -> Slot | None``.
+    - ``spread``: pick at random among the ``spread`` best-ranked candidates, so agents that lose
+      the same race do not all charge the same next slot (1 = always the best).
+    - ``pin_resource``: only alternatives on the request's resource.
+    - ``on_event``: called (sync or async) with a :class:`RecoveryEvent` per step.
+    - ``confirm``: asked (sync or async) before booking a slot other than the requested one;
+      ``False`` stops with ``SlotRecoveryExhausted(reason="declined")`` and books nothing.
+    - ``min_attempt_time``: no POST starts with less budget left than this (a POST cut short by
+      the deadline would leave the outcome unknown, the worst result for a caller).
+    - ``rng``: the random source of ``spread`` (seed it for reproducible runs).
+    """
+
+    max_attempts: int = attrs.field(default=3, validator=_positive_int)
+    window: timedelta = attrs.field(default=timedelta(hours=3), validator=_window)
+    picker: PickerName | Picker = attrs.field(default="nearest", validator=_picker)
+    spread: int = attrs.field(default=1, validator=_positive_int)
+    pin_resource: bool = False
+    not_before: datetime | None = attrs.field(default=None, validator=_optional_aware)
+    not_after: datetime | None = attrs.field(default=None, validator=_optional_aware)
+    on_event: EventHook | None = None
+    confirm: ConfirmHook | None = None
+    min_attempt_time: float = attrs.field(default=0.5, validator=_non_negative)
+    rng: random.Random | None = attrs.field(default=None, eq=False, repr=False)
+
+
+# -- ranking ------------------------------------------------------------------------------------
+
+
+def _request_key(request: BookingRequest) -> SlotKey:
+    return (request.resource_id, request.start, request.end)  # type: ignore[return-value]
+
+
+def _rank_nearest(request: BookingRequest, candidates: Sequence[Slot]) -> list[Slot]:
+    return sorted(
+        candidates,
+        key=lambda s: (abs(s.start - request.start), s.resource_id != request.resource_id, s.start),
+    )
+
+
+def _rank_next_after(request: BookingRequest, candidates: Sequence[Slot]) -> list[Slot]:
+    later = [slot for slot in candidates if slot.start >= request.start]
+    return sorted(later, key=lambda s: (s.start, s.resource_id != request.resource_id))
+
+
+def _rank_same_time(request: BookingRequest, candidates: Sequence[Slot]) -> list[Slot]:
+    same = [s for s in candidates if s.start == request.start and s.end == request.end]
+    return sorted(same, key=lambda s: (s.resource_id != request.resource_id, s.resource_id or ""))
+
+
+_RANKINGS: dict[str, Callable[[BookingRequest, Sequence[Slot]], list[Slot]]] = {
+    "nearest": _rank_nearest,
+    "next_after": _rank_next_after,
+    "same_time_any_resource": _rank_same_time,
+}
+
+
+def rank_candidates(
+    picker: PickerName | Picker, request: BookingRequest, candidates: Sequence[Slot]
+) -> list[Slot]:
+    """``candidates`` best first, by a named picker's order (a callable picker's alternatives
+    are ranked by ``"nearest"``)."""
+    rank = _RANKINGS["nearest"] if callable(picker) else _RANKINGS[picker]
+    return rank(request, candidates)
+
+
+# -- the strategy ----------------------------------------------------------------------------
+
+
+@attrs.define
+class _Run:
+    """The mutable state of one ``book()`` call."""
+
+    client: RocketLeadClient
+    original: BookingRequest
+    policy: SlotRecovery
+    retry: RetryPolicy | None
+    started: float
+    deadline: float
+    attempts: list[Attempt] = attrs.field(factory=list)
+    tried: set[SlotKey] = attrs.field(factory=set)
+    alternatives: list[Slot] = attrs.field(factory=list)
+
+    def now(self) -> float:
+        return self.client._transport.clock()
+
+    def left(self) -> float:
+        return self.deadline - self.now()
+
+    async def emit(
+        self,
+        kind: RecoveryEventKind,
+        request: BookingRequest,
+        slot: Slot | None,
+        **details: object,
+    ) -> None:
+        hook = self.policy.on_event
+        if hook is None:
+            return
+        event = RecoveryEvent(
+            kind=kind,
+            attempt=len(self.attempts) + (kind is RecoveryEventKind.ATTEMPT),
+            slot=slot,
+            elapsed=self.now() - self.started,
+            request=request,
+            **details,  # type: ignore[arg-type]
+        )
+        try:
+            result = hook(event)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            # A broken progress callback must not cost the caller their booking.
+            logger.exception("SlotRecovery.on_event failed for %s", kind.value)
+
+    async def refetch(self, request: BookingRequest) -> list[Slot]:
+        """Fresh bookable candidates around the original time, ranked, minus tried slots."""
+        original, policy = self.original, self.policy
+        if original.appointment_type_id is None:
+            return []
+        low = original.start - policy.window
+        high = original.end + policy.window
+        if policy.not_before is not None:
+            low = max(low, policy.not_before)
+        if policy.not_after is not None:
+            high = min(high, policy.not_after)
+        if high <= low:
+            return []
+        availability = await self.client.availability.get(
+            calendar_id=original.calendar_id,
+            appointment_type_id=original.appointment_type_id,
+            start=low,
+            end=high,
+            resource_id=original.resource_id if policy.pin_resource else None,
+            timeout=self.left(),
+            retry=self.retry,
+        )
+        duration = original.end - original.start
+        candidates = [
+            slot
+            for slot in availability.slots
+            if slot.has_room
+            and slot.key not in self.tried
+            and slot.duration == duration
+            and low <= slot.start
+            and slot.end <= high
+            and slot.appointment_type_id in (None, original.appointment_type_id)
+            and (not policy.pin_resource or slot.resource_id == original.resource_id)
+        ]
+        self.alternatives = rank_candidates(policy.picker, original, candidates)
+        await self.emit(
+            RecoveryEventKind.REFETCHED, request, None, candidates=len(self.alternatives)
+        )
+        return self.alternatives
+
+    def pick(self, ranked: list[Slot]) -> Slot | None:
+        picker = self.policy.picker
+        if callable(picker):
+            chosen = picker(self.original, list(ranked))
+            if chosen is not None and not isinstance(chosen, Slot):
+                raise TypeError(f"picker returned {type(chosen).__name__}, not a Slot or None")
+            return chosen
+        if not ranked:
+            return None
+        best = ranked[: self.policy.spread]
+        return best[0] if len(best) == 1 else (self.policy.rng or random).choice(best)
+
+    async def give_up(self, reason: str, request: BookingRequest, message: str) -> NoReturn:
+        await self.emit(RecoveryEventKind.GAVE_UP, request, None, reason=reason)
+        alternatives = [slot for slot in self.alternatives if slot.key not in self.tried]
+        raise SlotRecoveryExhausted(
+            message, reason=reason, attempts=self.attempts, alternatives=alternatives
+        )
+
+
+async def book(
+    client: RocketLeadClient,
+    request: BookingRequest,
+    *,
+    recovery: SlotRecovery | None = None,
+    timeout: float | None = None,
+    retry: RetryPolicy | None = None,
+) -> BookingOutcome:
+    """Book ``request``; if its slot is taken, book the best fresh alternative.
+
+    ``timeout`` bounds the whole call, fetches and POSTs together (default: the client's).
+    Raises :class:`SlotRecoveryExhausted` when no booking could be made (with the attempts and
+    ranked alternatives to offer), and lets :class:`BookingOutcomeUnknown`, other API errors and
+    cancellation through unchanged.
+    """
+    if not isinstance(request, BookingRequest):
+        raise TypeError(f"request must be a BookingRequest, not {type(request).__name__}")
+    policy = recovery if recovery is not None else SlotRecovery()
+    budget = client.timeout if timeout is None else check_timeout(timeout)
+    started = client._transport.clock()
+    run = _Run(client, request, policy, retry, started=started, deadline=started + budget)
+    current, current_slot = request, None
+
+    while True:
+        if run.left() < policy.min_attempt_time:
+            await run.give_up(
+                "deadline", current, "not enough time left for another booking attempt"
+            )
+        await run.emit(RecoveryEventKind.ATTEMPT, current, current_slot)
+        posted = run.now()
+        try:
+            booking = await client.bookings.create(current, timeout=run.left(), retry=retry)
+        except SlotUnavailableError as taken:
+            run.attempts.append(Attempt(current, taken, run.now() - posted))
+            run.tried.add(_request_key(current))
+            await run.emit(RecoveryEventKind.SLOT_TAKEN, current, current_slot)
+        else:
+            run.attempts.append(Attempt(current, None, run.now() - posted))
+            await run.emit(RecoveryEventKind.BOOKED, current, current_slot, booking=booking)
+            return BookingOutcome(
+                booking=booking,
+                attempts=tuple(run.attempts),
+                recovered=current is not request,
+                original_request=request,
+            )
+
+        try:
+            ranked = await run.refetch(current)
+        except DeadlineExceeded:
+            await run.give_up("deadline", current, "the deadline passed while refetching")
+        if len(run.attempts) >= policy.max_attempts:
+            await run.give_up(
+                "max_attempts",
+                current,
+                f"every slot tried was taken ({len(run.attempts)} booking attempts)",
+            )
+        slot = run.pick(ranked)
+        if slot is None:
+            await run.give_up("no_candidate", current, "no bookable alternative in the window")
+        await run.emit(RecoveryEventKind.PICKED, current, slot)
+        if policy.confirm is not None and slot.key != _request_key(request):
+            answer = policy.confirm(request, slot)
+            if inspect.isawaitable(answer):
+                answer = await answer
+            if not answer:
+                await run.give_up("declined", current, "the alternative was declined")
+        current, current_slot = request.for_slot(slot), slot

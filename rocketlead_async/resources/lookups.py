@@ -1,0 +1,165 @@
+"""The resource-planner lookups: calendars, resources, appointment types, slots, blockers and
+the two many-to-many mappings. The docs say to cache them: they rarely change."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from .._retry import RetryPolicy
+from ..models import (
+    AppointmentType,
+    AppointmentTypeResourceMapping,
+    Calendar,
+    Resource,
+    ResourceCalendarMapping,
+    ResourceSlot,
+    ResourceSlotBlocker,
+    Table,
+)
+from ._base import Resource as _Resource
+from ._base import path_id, query_id
+
+__all__ = [
+    "AppointmentTypeResourceMappingsResource",
+    "AppointmentTypesResource",
+    "CalendarsResource",
+    "CollectionResource",
+    "ResourceCalendarMappingsResource",
+    "ResourceSlotBlockersResource",
+    "ResourceSlotsResource",
+    "ResourcesResource",
+    "TablesResource",
+]
+
+M = TypeVar("M")
+
+
+class CollectionResource(_Resource, Generic[M]):
+    """A ``GET collection/`` + ``GET collection/{id}`` pair."""
+
+    _path: str
+    _model: type[M]
+
+    async def list(
+        self, *, timeout: float | None = None, retry: RetryPolicy | None = None
+    ) -> list[M]:
+        """Every object of this kind in the organization."""
+        return await self._list(self._path, self._model, timeout=timeout, retry=retry)
+
+    async def get(
+        self, id: str, *, timeout: float | None = None, retry: RetryPolicy | None = None
+    ) -> M:
+        """One object by id; :class:`NotFoundError` if it is not in your organization."""
+        return await self._get(self._path + path_id(id), self._model, timeout=timeout, retry=retry)
+
+
+class CalendarsResource(CollectionResource[Calendar]):
+    """``/connect/calendar/`` (singular, as documented)."""
+
+    _path = "/connect/calendar/"
+    _model = Calendar
+
+
+class ResourcesResource(CollectionResource[Resource]):
+    """``/connect/resources/``."""
+
+    _path = "/connect/resources/"
+    _model = Resource
+
+
+class AppointmentTypesResource(CollectionResource[AppointmentType]):
+    """``/connect/appointment_types/``."""
+
+    _path = "/connect/appointment_types/"
+    _model = AppointmentType
+
+
+class TablesResource(CollectionResource[Table]):
+    """``/connect/tables/``: lead pools with their lead states."""
+
+    _path = "/connect/tables/"
+    _model = Table
+
+
+class _FilteredListResource(_Resource, Generic[M]):
+    _path: str
+    _model: type[M]
+
+    async def _filtered(
+        self,
+        filters: dict[str, str | None],
+        timeout: float | None,
+        retry: RetryPolicy | None,
+    ) -> list[M]:
+        params = {key: query_id(value, key) for key, value in filters.items() if value is not None}
+        return await self._list(
+            self._path, self._model, timeout=timeout, retry=retry, params=params or None
+        )
+
+
+class ResourceSlotsResource(_FilteredListResource[ResourceSlot]):
+    """``/connect/resource_slots/?calendarId=``: recurring bookable windows."""
+
+    _path = "/connect/resource_slots/"
+    _model = ResourceSlot
+
+    async def list(
+        self, *, calendar_id: str, timeout: float | None = None, retry: RetryPolicy | None = None
+    ) -> list[ResourceSlot]:
+        """The calendar's recurring windows."""
+        return await self._filtered({"calendarId": calendar_id}, timeout, retry)
+
+
+class ResourceSlotBlockersResource(_FilteredListResource[ResourceSlotBlocker]):
+    """``/connect/resource_slot_blockers/?calendarId=``: vacations, holidays, closures."""
+
+    _path = "/connect/resource_slot_blockers/"
+    _model = ResourceSlotBlocker
+
+    async def list(
+        self, *, calendar_id: str, timeout: float | None = None, retry: RetryPolicy | None = None
+    ) -> list[ResourceSlotBlocker]:
+        """The calendar's blockers."""
+        return await self._filtered({"calendarId": calendar_id}, timeout, retry)
+
+
+class ResourceCalendarMappingsResource(_FilteredListResource[ResourceCalendarMapping]):
+    """``/connect/resource_calendar_mappings/``: which resource serves which calendar."""
+
+    _path = "/connect/resource_calendar_mappings/"
+    _model = ResourceCalendarMapping
+
+    async def list(
+        self,
+        *,
+        calendar_id: str | None = None,
+        resource_id: str | None = None,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> list[ResourceCalendarMapping]:
+        """The mappings, optionally filtered by calendar and/or resource."""
+        return await self._filtered(
+            {"calendarId": calendar_id, "resourceId": resource_id}, timeout, retry
+        )
+
+
+class AppointmentTypeResourceMappingsResource(
+    _FilteredListResource[AppointmentTypeResourceMapping]
+):
+    """``/connect/appointment_type_resource_mappings/``: which resource offers which type."""
+
+    _path = "/connect/appointment_type_resource_mappings/"
+    _model = AppointmentTypeResourceMapping
+
+    async def list(
+        self,
+        *,
+        appointment_type_id: str | None = None,
+        resource_id: str | None = None,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> list[AppointmentTypeResourceMapping]:
+        """The mappings, optionally filtered by appointment type and/or resource."""
+        return await self._filtered(
+            {"appointmentTypeId": appointment_type_id, "resourceId": resource_id}, timeout, retry
+        )
