@@ -1,0 +1,265 @@
+"""The ``rocketlead`` command (also ``python -m rocketlead_async``).
+
+Real use reads the token from ``ROCKETLEAD_API_TOKEN`` (never from a flag: flags end up in shell
+history and process lists). Typed errors become one clear line and exit code 1; bad arguments
+exit 2. Human tables by default, ``--json`` for machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
+from typing import Any
+
+from ._client import DEFAULT_BASE_URL, TOKEN_ENV, RocketLeadClient
+from ._convert import unstructure
+from ._version import __version__
+from .errors import RocketLeadError, SlotRecoveryExhausted
+from .models import BookingRequest, Slot
+from .recovery import SlotRecovery
+
+__all__ = ["main"]
+
+Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+class CLIError(Exception):
+    """A problem with the command line itself (exit code 2)."""
+
+
+def _aware(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 timestamp: {text!r}") from None
+    if value.utcoffset() is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no UTC offset; write e.g. 2027-03-24T15:00:00+01:00"
+        )
+    return value
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain aligned text table."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+def _client(args: argparse.Namespace) -> RocketLeadClient:
+    if not os.environ.get(TOKEN_ENV):
+        raise CLIError(f"set {TOKEN_ENV} to your API token (rocketlead_...)")
+    return RocketLeadClient(base_url=args.base_url, timeout=args.timeout)
+
+
+def _local(value: datetime, zone: Any) -> str:
+    return value.astimezone(zone).strftime("%a %Y-%m-%d %H:%M") if zone else value.isoformat()
+
+
+async def _calendars(args: argparse.Namespace) -> int:
+    async with _client(args) as client:
+        calendars = await client.calendars.list()
+    if args.json:
+        _print_json([unstructure(c) for c in calendars])
+    else:
+        print(
+            render_table(["id", "name", "time zone"], [(c.id, c.name, c.tzdata) for c in calendars])
+        )
+    return 0
+
+
+async def _appointment_types(args: argparse.Namespace) -> int:
+    async with _client(args) as client:
+        types = await client.appointment_types.list()
+    if args.json:
+        _print_json([unstructure(t) for t in types])
+    else:
+        rows = [(t.id, t.name, t.booking_length, t.search_length) for t in types]
+        print(render_table(["id", "name", "length (min)", "step (min)"], rows))
+    return 0
+
+
+def _slot_rows(slots: Sequence[Slot], zone: Any) -> list[tuple[object, ...]]:
+    return [
+        (
+            _local(s.start, zone),
+            _local(s.end, zone)[-5:],
+            s.resource_name or s.resource_id,
+            f"{s.current_bookings}/{s.max_parallel_bookings}",
+            "yes" if s.has_room else "no",
+            s.resource_slot_id,
+        )
+        for s in slots
+    ]
+
+
+async def _availability(args: argparse.Namespace) -> int:
+    async with _client(args) as client:
+        calendar = await client.calendars.get(args.calendar)
+        availability = await client.availability.get(
+            calendar_id=args.calendar,
+            appointment_type_id=args.appointment_type,
+            start=args.start,
+            end=args.end,
+            resource_id=args.resource,
+            include_unavailable=args.all,
+        )
+    slots = availability.slots if args.all else availability.bookable()
+    if args.json:
+        _print_json([unstructure(s) for s in slots])
+        return 0
+    zone = calendar.zoneinfo if calendar.tzdata else None
+    headers = ["start", "end", "resource", "booked", "bookable", "resource slot"]
+    print(render_table(headers, _slot_rows(slots, zone)))
+    print(f"{len(slots)} slot(s), times in {calendar.tzdata or 'UTC offset shown'}")
+    return 0
+
+
+async def _book(args: argparse.Namespace) -> int:
+    request = BookingRequest(
+        calendar_id=args.calendar,
+        start=args.start,
+        end=args.end,
+        resource_id=args.resource,
+        appointment_type_id=args.appointment_type,
+        resource_slot_id=args.resource_slot,
+        entry_id=args.entry,
+        name=args.name,
+    )
+    async with _client(args) as client:
+        if args.recover:
+            try:
+                outcome = await client.bookings.book(request, recovery=SlotRecovery())
+            except SlotRecoveryExhausted as exhausted:
+                alternatives = ", ".join(s.start.isoformat() for s in exhausted.alternatives[:5])
+                raise RocketLeadError(
+                    f"{exhausted} (alternatives: {alternatives or 'none'})"
+                ) from exhausted
+            booking = outcome.booking
+        else:
+            booking = await client.bookings.create(request)
+    if args.json:
+        _print_json(unstructure(booking))
+    else:
+        print(f"booked {booking.id}: {booking.start.isoformat()} to {booking.end.isoformat()}")
+    return 0
+
+
+async def _delete(args: argparse.Namespace) -> int:
+    async with _client(args) as client:
+        await client.bookings.delete(args.booking_id)
+    if args.json:
+        _print_json({"deleted": args.booking_id})
+    else:
+        print(f"deleted {args.booking_id}")
+    return 0
+
+
+async def _fake_server(args: argparse.Namespace) -> int:
+    from .testing import FakeRocketLead
+
+    async with FakeRocketLead.running(seed=args.seed, host=args.host, port=args.port) as fake:
+        tokens = {"read": fake.tokens.read, "write": fake.tokens.write, "admin": fake.tokens.admin}
+        if args.json:
+            _print_json({"url": fake.url, "tokens": tokens})
+        else:
+            print(f"FakeRocketLead serving at {fake.url}  (seed {args.seed}; Ctrl-C to stop)")
+            for scope, token in tokens.items():
+                print(f"  {scope:<5} token: {token}")
+            print(
+                f"try: ROCKETLEAD_API_TOKEN={fake.tokens.admin} "
+                f"rocketlead --base-url {fake.url} calendars"
+            )
+        sys.stdout.flush()
+        await asyncio.Event().wait()
+    return 0  # pragma: no cover - serves until interrupted
+
+
+async def _demo(args: argparse.Namespace) -> int:
+    from ._demo import run_demo
+
+    return await run_demo(callers=args.callers, seed=args.seed, as_json=args.json)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rocketlead",
+        description="RocketLead Connect API from the command line (token: $ROCKETLEAD_API_TOKEN).",
+    )
+    parser.add_argument("--version", action="version", version=f"rocketlead-async {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    api = argparse.ArgumentParser(add_help=False, parents=[common])
+    api.add_argument(
+        "--base-url",
+        default=os.environ.get("ROCKETLEAD_BASE_URL", DEFAULT_BASE_URL),
+        help="API root (default: $ROCKETLEAD_BASE_URL or %(default)s)",
+    )
+    api.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds per call, retries included"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Handler, help: str, parents: list[Any]) -> Any:
+        sub = commands.add_parser(name, help=help, description=help, parents=parents)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("calendars", _calendars, "list calendars", [api])
+    command("appointment-types", _appointment_types, "list appointment types", [api])
+    slots = command("availability", _availability, "bookable slots of a calendar", [api])
+    for sub in (slots, command("book", _book, "book a slot", [api])):
+        sub.add_argument("--calendar", required=True, help="calendar id")
+        sub.add_argument("--appointment-type", required=True, help="appointment type id")
+        sub.add_argument("--start", required=True, type=_aware, help="ISO-8601 with offset")
+        sub.add_argument("--end", required=True, type=_aware, help="ISO-8601 with offset")
+        sub.add_argument("--resource", help="resource id")
+    slots.add_argument("--all", action="store_true", help="include full and blocked slots")
+    booking = commands.choices["book"]
+    booking.add_argument("--resource-slot", help="resourceSlotId from availability")
+    booking.add_argument("--entry", help="lead entry id to link")
+    booking.add_argument("--name", help="booking name")
+    booking.add_argument(
+        "--recover", action="store_true", help="if the slot is taken, book the nearest free one"
+    )
+    delete = command("delete", _delete, "delete a booking (no undo)", [api])
+    delete.add_argument("booking_id")
+    server = command(
+        "fake-server", _fake_server, "serve an in-memory fake Connect API for testing", [common]
+    )
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--port", type=int, default=8787)
+    server.add_argument("--seed", type=int, default=0)
+    demo = command(
+        "demo", _demo, "a voice-agent booking rush against the built-in fake server", [common]
+    )
+    demo.add_argument("--callers", type=int, default=20, help="concurrent callers (default 20)")
+    demo.add_argument("--seed", type=int, default=0, help="fake data and randomness seed")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return asyncio.run(args.handler(args))
+    except CLIError as exc:
+        print(f"rocketlead: {exc}", file=sys.stderr)
+        return 2
+    except (RocketLeadError, ValueError, TypeError) as exc:
+        print(f"rocketlead: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
