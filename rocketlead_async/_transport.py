@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import SimpleNamespace
@@ -281,7 +282,9 @@ class Transport:
                 params=call.params,
                 data=call.body,
                 headers=self._headers if call.body is None else self._json_headers,
-                timeout=aiohttp.ClientTimeout(total=limit),
+                # aiohttp rounds deadlines of timeouts >= ceil_threshold (5 s) up to the
+                # next whole second of loop time: never, or a call overruns its budget.
+                timeout=aiohttp.ClientTimeout(total=limit, ceil_threshold=math.inf),
                 allow_redirects=False,
                 trace_request_ctx=trace_ctx,
             ) as response:
@@ -296,11 +299,13 @@ class Transport:
             raise
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             timed_out = isinstance(exc, asyncio.TimeoutError)
+            self._log_failure(method, path, exc, number, started)
             raise self._transport_error(
                 call, exc, limit, left, sent=False, timed_out=timed_out
             ) from exc
         except (asyncio.TimeoutError, aiohttp.ClientError, OSError) as exc:
             timed_out = isinstance(exc, asyncio.TimeoutError)
+            self._log_failure(method, path, exc, number, started)
             raise self._transport_error(
                 call, exc, limit, left, sent=_request_sent(trace_ctx), timed_out=timed_out
             ) from exc
@@ -313,6 +318,19 @@ class Transport:
             return self._decode(call, status, raw)
         raise status_error(method, path, status, raw, retry_after)
 
+    def _log_failure(
+        self, method: str, path: str, exc: BaseException, number: int, started: float
+    ) -> None:
+        elapsed = self.clock() - started
+        logger.debug(
+            "%s %s -> %s attempt=%d elapsed=%.1fms",
+            method,
+            path,
+            type(exc).__name__,
+            number,
+            elapsed * 1000,
+        )
+
     def _transport_error(
         self,
         call: Call[Any],
@@ -324,7 +342,6 @@ class Transport:
         timed_out: bool,
     ) -> APIConnectionError:
         method, path = call.method, call.path
-        logger.debug("%s %s -> %s", method, path, type(exc).__name__)
         if not timed_out:
             detail = str(exc) or type(exc).__name__
             return APIConnectionError(detail, method=method, path=path, request_sent=sent)
@@ -345,9 +362,13 @@ class Transport:
     async def _read(self, response: aiohttp.ClientResponse, method: str, path: str) -> bytes:
         cap = self._max_response_bytes
         length = response.content_length
-        if length is not None and length <= cap:
+        # Content-Length counts wire bytes; a compressed body (aiohttp inflates it) can be far
+        # larger, so only an identity-encoded body is trusted to hold what the header says.
+        encoding = response.headers.get("Content-Encoding", "").strip().lower()
+        inflates = encoding not in ("", "identity")
+        if length is not None and length <= cap and not inflates:
             return await response.read()
-        if length is None:
+        if length is None or (inflates and length <= cap):
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.content.iter_any():
@@ -391,13 +412,15 @@ class Transport:
     # -- unknown outcomes ---------------------------------------------------------------------
 
     def _unknown_error(
-        self, call: Call[Any], reason: str, status: int | None
+        self, call: Call[Any], reason: str, status: int | None, log_reason: str | None = None
     ) -> OutcomeUnknownError:
+        # ``reason`` may quote the response body (an excerpt of a truncated booking, a proxy
+        # page): it goes into the exception only; the log line gets ``log_reason``.
         logger.warning(
             "%s %s: outcome unknown (%s); not repeated, reported to on_outcome_unknown",
             call.method,
             call.path,
-            reason,
+            reason if log_reason is None else log_reason,
         )
         return call.unknown_error(
             reason, method=call.method, path=call.path, request=call.request, status=status
@@ -407,23 +430,34 @@ class Transport:
         self, call: Call[Any], error: RocketLeadError
     ) -> OutcomeUnknownError:
         status: int | None = None
+        log_reason = type(error).__name__
         if isinstance(error, APIStatusError):
             status = error.status
             reason = f"status {status}: {error.message}"
+            log_reason = f"status {status}, {log_reason}"
         elif isinstance(error, APIConnectionError):
-            reason = f"{type(error).__name__}: {error.message}"
+            reason = log_reason = f"{type(error).__name__}: {error.message}"
         else:  # pragma: no cover - may_have_committed() admits only the two above
             reason = type(error).__name__
-        unknown = self._unknown_error(call, reason, status)
+        unknown = self._unknown_error(call, reason, status, log_reason)
         hook = self._on_outcome_unknown
         if hook is not None:
             try:
                 result = hook(unknown)
-                if inspect.isawaitable(result):
-                    await result
             except Exception:
                 logger.exception("on_outcome_unknown hook failed")
+            else:
+                if inspect.isawaitable(result):
+                    # Shielded: cancelling the caller while the hook runs must not cancel
+                    # the report of a booking that may exist (aclose() waits for it).
+                    await asyncio.shield(self._hook_task(result))
         return unknown
+
+    def _hook_task(self, awaitable: Awaitable[None]) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(_guarded(awaitable))
+        self._hook_tasks.add(task)
+        task.add_done_callback(self._hook_tasks.discard)
+        return task
 
     def _outcome_unknown_after_cancel(self, call: Call[Any]) -> None:
         unknown = self._unknown_error(call, "the calling task was cancelled after sending", None)
@@ -438,9 +472,7 @@ class Transport:
             logger.exception("on_outcome_unknown hook failed")
             return
         if inspect.isawaitable(result):
-            task = asyncio.ensure_future(_guarded(result))
-            self._hook_tasks.add(task)
-            task.add_done_callback(self._hook_tasks.discard)
+            self._hook_task(result)
 
 
 async def _guarded(awaitable: Awaitable[None]) -> None:
