@@ -26,7 +26,7 @@ from .resources import (
     ResourcesResource,
     TablesResource,
 )
-from .resources._base import check_timeout
+from .resources._base import check_retry, check_timeout
 
 __all__ = ["DEFAULT_BASE_URL", "RocketLeadClient"]
 
@@ -99,8 +99,6 @@ class RocketLeadClient:
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         secret = check_token(os.environ.get(TOKEN_ENV, "") if token is None else token)
-        if retry is not None and not isinstance(retry, RetryPolicy):
-            raise TypeError(f"retry must be a RetryPolicy, not {type(retry).__name__}")
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise TypeError("session must be an aiohttp.ClientSession")
         for name, value in (
@@ -119,7 +117,8 @@ class RocketLeadClient:
             clock=clock,
             sleep=sleep,
         )
-        self._setup(transport, check_timeout(timeout), retry or RetryPolicy(), owner=True)
+        policy = RetryPolicy() if retry is None else check_retry(retry)
+        self._setup(transport, check_timeout(timeout), policy, owner=True)
 
     def _setup(self, transport: Transport, timeout: float, retry: RetryPolicy, owner: bool) -> None:
         self._transport = transport
@@ -152,7 +151,7 @@ class RocketLeadClient:
         derived._setup(
             self._transport,
             self.timeout if timeout is None else check_timeout(timeout),
-            self.retry if retry is None else retry,
+            self.retry if retry is None else check_retry(retry),
             owner=False,
         )
         return derived

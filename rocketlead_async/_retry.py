@@ -18,7 +18,7 @@ from typing import TypeVar
 import attrs
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
-from .errors import APIConnectionError, APIStatusError, RateLimitError
+from .errors import APIConnectionError, APIStatusError
 
 __all__ = [
     "NO_RETRY",
@@ -72,7 +72,8 @@ class RetryPolicy:
     - ``initial_backoff``/``max_backoff``: exponential backoff in seconds (0.25, 0.5, 1, … ≤ 4).
     - ``jitter``: the fraction of each backoff drawn at random (0 = exact, 1 = full jitter), so
       agents that failed together do not retry together.
-    - ``retry_after_cap``: the longest ``Retry-After`` honoured; a longer one is clamped to this.
+    - ``retry_after_cap``: the longest ``Retry-After`` (on 429 or 503) honoured; a longer one is
+      clamped to this.
     - ``attempt_timeout``: an optional limit per request, so one hung request leaves budget for
       another; the call's ``timeout=`` is always the limit for the whole call.
 
@@ -94,7 +95,7 @@ class RetryPolicy:
 
     def delay_after(self, attempt_number: int, error: BaseException) -> float:
         """The wait before the next attempt: the server's ``Retry-After`` (capped) or backoff."""
-        if isinstance(error, RateLimitError) and error.retry_after is not None:
+        if isinstance(error, APIStatusError) and error.retry_after is not None:
             return min(error.retry_after, self.retry_after_cap)
         return self.backoff(attempt_number)
 

@@ -111,16 +111,14 @@ def status_error(
     cls = _STATUS_ERRORS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
     if cls is BadRequestError and "no longer available" in message.lower():
         cls = SlotUnavailableError
-    if cls is RateLimitError:
-        return RateLimitError(
-            message,
-            status=status,
-            method=method,
-            path=path,
-            body=body,
-            retry_after=parse_retry_after(retry_after),
-        )
-    return cls(message, status=status, method=method, path=path, body=body)
+    return cls(
+        message,
+        status=status,
+        method=method,
+        path=path,
+        body=body,
+        retry_after=parse_retry_after(retry_after),
+    )
 
 
 async def _mark_started(
@@ -440,39 +438,36 @@ class Transport:
         else:  # pragma: no cover - may_have_committed() admits only the two above
             reason = type(error).__name__
         unknown = self._unknown_error(call, reason, status, log_reason)
-        hook = self._on_outcome_unknown
-        if hook is not None:
-            try:
-                result = hook(unknown)
-            except Exception:
-                logger.exception("on_outcome_unknown hook failed")
-            else:
-                if inspect.isawaitable(result):
-                    # Shielded: cancelling the caller while the hook runs must not cancel
-                    # the report of a booking that may exist (aclose() waits for it).
-                    await asyncio.shield(self._hook_task(result))
+        pending = self._notify(unknown)
+        if pending is not None:
+            # Shielded: cancelling the caller while the hook runs must not cancel the report
+            # of a booking that may exist (aclose() waits for it).
+            await asyncio.shield(pending)
         return unknown
 
-    def _hook_task(self, awaitable: Awaitable[None]) -> asyncio.Task[None]:
-        task = asyncio.ensure_future(_guarded(awaitable))
-        self._hook_tasks.add(task)
-        task.add_done_callback(self._hook_tasks.discard)
-        return task
-
     def _outcome_unknown_after_cancel(self, call: Call[Any]) -> None:
-        unknown = self._unknown_error(call, "the calling task was cancelled after sending", None)
+        # The caller is being cancelled: an async hook runs in a task of its own that
+        # aclose() waits for, so an unknown booking is never silently forgotten.
+        self._notify(
+            self._unknown_error(call, "the calling task was cancelled after sending", None)
+        )
+
+    def _notify(self, unknown: OutcomeUnknownError) -> asyncio.Task[None] | None:
+        """Call ``on_outcome_unknown``; an async hook becomes a tracked task, returned."""
         hook = self._on_outcome_unknown
         if hook is None:
-            return
-        # The caller is being cancelled; the hook still runs, in a task of its own that
-        # aclose() waits for, so an unknown booking is never silently forgotten.
+            return None
         try:
             result = hook(unknown)
         except Exception:
             logger.exception("on_outcome_unknown hook failed")
-            return
-        if inspect.isawaitable(result):
-            self._hook_task(result)
+            return None
+        if not inspect.isawaitable(result):
+            return None
+        task = asyncio.ensure_future(_guarded(result))
+        self._hook_tasks.add(task)
+        task.add_done_callback(self._hook_tasks.discard)
+        return task
 
 
 async def _guarded(awaitable: Awaitable[None]) -> None:

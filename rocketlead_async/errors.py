@@ -68,7 +68,8 @@ class APIStatusError(RocketLeadError):
     """The server answered with an error status, or with a body that is not the documented JSON.
 
     ``status`` is the HTTP status, ``message`` the envelope's ``message`` (or a description of
-    what was wrong with the body), ``body`` the decoded envelope or a short text excerpt.
+    what was wrong with the body), ``body`` the decoded envelope or a short text excerpt, and
+    ``retry_after`` the server's ``Retry-After`` in seconds when it sent one (429, 503).
     """
 
     def __init__(
@@ -79,6 +80,7 @@ class APIStatusError(RocketLeadError):
         method: str,
         path: str,
         body: Any = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(f"{method} {path} -> {status}: {message}")
         self.status = status
@@ -86,6 +88,7 @@ class APIStatusError(RocketLeadError):
         self.body = body
         self.method = method
         self.path = path
+        self.retry_after = retry_after
 
 
 class UnexpectedResponseError(APIStatusError):
@@ -119,19 +122,6 @@ class ConflictError(APIStatusError):
 
 class RateLimitError(APIStatusError):
     """429: too many requests. ``retry_after`` is the server's wait in seconds, if it sent one."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int,
-        method: str,
-        path: str,
-        body: Any = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message, status=status, method=method, path=path, body=body)
-        self.retry_after = retry_after
 
 
 class InternalServerError(APIStatusError):

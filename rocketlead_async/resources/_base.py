@@ -101,7 +101,7 @@ class Resource:
             path=path,
             decode=decode,
             timeout=client.timeout if timeout is None else check_timeout(timeout),
-            retry=client.retry if retry is None else retry,
+            retry=client.retry if retry is None else check_retry(retry),
             params=params,
             body=body,
             request=request,
@@ -159,6 +159,13 @@ class Resource:
             unknown_error=unknown_error,
         )
         return await self._client._transport.request(call)
+
+
+def check_retry(retry: object) -> RetryPolicy:
+    """A :class:`RetryPolicy`, or a ``TypeError`` naming what was passed instead."""
+    if not isinstance(retry, RetryPolicy):
+        raise TypeError(f"retry must be a RetryPolicy, not {type(retry).__name__}")
+    return retry
 
 
 def check_timeout(timeout: object) -> float:

@@ -380,6 +380,35 @@ async def test_retry_after_seconds_is_waited(
     assert clock.sleeps == [3.0]
 
 
+async def test_retry_after_on_503_is_waited_too(
+    mocked: aioresponses, make_client: MakeClient, clock: FakeClock
+) -> None:
+    client = make_client()
+    mocked.get(
+        url("/connect/calendar/"),
+        status=503,
+        payload=envelope(503, "maintenance"),
+        headers={"Retry-After": "2"},
+    )
+    mocked.get(url("/connect/calendar/"), payload=[])
+
+    assert await client.calendars.list() == []
+    assert clock.sleeps == [2.0]
+
+
+@pytest.mark.parametrize("retry", [3, "fast", {"max_attempts": 1}])
+async def test_a_retry_that_is_not_a_policy_is_refused_before_sending(
+    mocked: aioresponses, make_client: MakeClient, retry: Any
+) -> None:
+    client = make_client()
+
+    with pytest.raises(TypeError, match="retry must be a RetryPolicy"):
+        await client.calendars.list(retry=retry)
+    with pytest.raises(TypeError, match="retry must be a RetryPolicy"):
+        client.with_options(retry=retry)
+    assert calls(mocked) == []
+
+
 async def test_retry_after_http_date_is_waited(
     mocked: aioresponses, make_client: MakeClient, clock: FakeClock
 ) -> None:
