@@ -1,0 +1,73 @@
+"""Fixtures of the integration suite: the shipped ``fake_rocketlead`` fixture and SDK clients.
+
+The fixture is taken from the shipped plugin module, ``rocketlead_async.testing.pytest_plugin``.
+pytest refuses ``pytest_plugins`` in a conftest below the rootdir once collection has started
+(``pytest`` from the repository root would fail), so it is imported here instead; the documented
+``pytest_plugins = [...]`` usage is proven in ``test_plugin.py`` in a project of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+import rocketlead_async as rl
+from rocketlead_async.testing import DemoOrg, FakeRocketLead
+from rocketlead_async.testing.pytest_plugin import fake_rocketlead
+
+from ._support import MakeClient, Sleeps
+
+__all__ = ["fake_rocketlead"]
+
+
+@pytest.fixture
+def fake(fake_rocketlead: FakeRocketLead) -> FakeRocketLead:
+    return fake_rocketlead
+
+
+@pytest.fixture
+def demo(fake: FakeRocketLead) -> DemoOrg:
+    return fake.demo
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def unknowns() -> list[rl.OutcomeUnknownError]:
+    """Every error the clients' ``on_outcome_unknown`` hook received."""
+    return []
+
+
+@pytest.fixture
+async def make_client(
+    fake: FakeRocketLead, sleeps: Sleeps, unknowns: list[rl.OutcomeUnknownError]
+) -> AsyncIterator[MakeClient]:
+    """Clients of the fake: ``make_client("read")`` picks a seeded token by scope (any other
+    string is used as the token). Backoff starts at 0 and every wait goes to ``sleeps``; the
+    hook appends to ``unknowns``. All are closed when the test ends."""
+    made: list[rl.RocketLeadClient] = []
+
+    def make(token: str = "admin", **kwargs: Any) -> rl.RocketLeadClient:
+        scopes = {"read": fake.tokens.read, "write": fake.tokens.write, "admin": fake.tokens.admin}
+        kwargs.setdefault("base_url", fake.url)
+        kwargs.setdefault("retry", rl.RetryPolicy(initial_backoff=0))
+        kwargs.setdefault("sleep", sleeps)
+        kwargs.setdefault("on_outcome_unknown", unknowns.append)
+        client = rl.RocketLeadClient(scopes.get(token, token), **kwargs)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        await client.aclose()
+
+
+@pytest.fixture
+def client(make_client: MakeClient) -> rl.RocketLeadClient:
+    """An admin-scoped client."""
+    return make_client()

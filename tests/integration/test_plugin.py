@@ -1,0 +1,48 @@
+"""The shipped pytest plugin, used the way the README documents it, in a project of its own."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CONFTEST = 'pytest_plugins = ["rocketlead_async.testing.pytest_plugin"]\n'
+TEST = """
+import rocketlead_async as rl
+from rocketlead_async.testing import FakeRocketLead, Fault
+
+async def test_fixture_serves_a_fresh_seeded_fake(fake_rocketlead: FakeRocketLead) -> None:
+    assert isinstance(fake_rocketlead, FakeRocketLead)
+    assert fake_rocketlead.seed == 0
+    assert fake_rocketlead.url.startswith("http://127.0.0.1:")
+    fake_rocketlead.faults.add("GET /connect/calendar/", Fault.status(503))
+    async with rl.RocketLeadClient(
+        fake_rocketlead.tokens.read,
+        base_url=fake_rocketlead.url,
+        retry=rl.RetryPolicy(initial_backoff=0),
+    ) as client:
+        calendars = await client.calendars.list()
+    assert [c.id for c in calendars] == list(fake_rocketlead.demo.calendar_ids)
+    assert fake_rocketlead.request_count() == 2
+
+async def test_each_test_gets_its_own_fake(fake_rocketlead: FakeRocketLead) -> None:
+    assert fake_rocketlead.requests == []
+"""
+
+
+def test_pytest_plugins_line_provides_the_fake_rocketlead_fixture(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    (tmp_path / "test_agent.py").write_text(TEST)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "asyncio_mode=auto"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if run.returncode != 0:
+        pytest.fail(f"the plugin did not work:\n{run.stdout}\n{run.stderr}")
+    assert "2 passed" in run.stdout
