@@ -1,35 +1,47 @@
 """The ``rocketlead`` command (also ``python -m rocketlead_async``).
 
 Real use reads the token from ``ROCKETLEAD_API_TOKEN`` (never from a flag: flags end up in shell
-history and process lists). Typed errors become one clear line and exit code 1; bad arguments
-exit 2. Human tables by default, ``--json`` for machines.
+history and process lists). Typed errors become one clear line on stderr and exit code 1; bad
+arguments (and a missing token) exit 2, also as one line. Human tables by default, ``--json`` for
+machines.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import datetime
-from typing import Any
+from datetime import datetime, tzinfo
+from typing import Any, NoReturn
 
 from ._client import DEFAULT_BASE_URL, TOKEN_ENV, RocketLeadClient
 from ._convert import unstructure
 from ._version import __version__
-from .errors import RocketLeadError, SlotRecoveryExhausted
-from .models import BookingRequest, Slot
+from .errors import OutcomeUnknownError, RocketLeadError, SlotRecoveryExhausted
+from .models import BookingRequest, Calendar, Slot
 from .recovery import SlotRecovery
 
-__all__ = ["main"]
+__all__ = ["main", "render_table"]
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
+BASE_URL_ENV = "ROCKETLEAD_BASE_URL"
+
 
 class CLIError(Exception):
-    """A problem with the command line itself (exit code 2)."""
+    """A problem with the command line or its environment (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line (usage stays behind ``--help``)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def _aware(text: str) -> datetime:
@@ -42,6 +54,26 @@ def _aware(text: str) -> datetime:
             f"{text!r} has no UTC offset; write e.g. 2027-03-24T15:00:00+01:00"
         )
     return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, not {text}")
+    return value
+
+
+def _callers(text: str) -> int:
+    from ._demo import check_callers
+
+    try:
+        return check_callers(int(text))
+    except ValueError as exc:
+        message = str(exc) if text.strip().lstrip("+-").isdigit() else f"not a number: {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -58,13 +90,25 @@ def _print_json(data: Any) -> None:
 
 
 def _client(args: argparse.Namespace) -> RocketLeadClient:
-    if not os.environ.get(TOKEN_ENV):
+    if not os.environ.get(TOKEN_ENV, "").strip():
         raise CLIError(f"set {TOKEN_ENV} to your API token (rocketlead_...)")
     return RocketLeadClient(base_url=args.base_url, timeout=args.timeout)
 
 
-def _local(value: datetime, zone: Any) -> str:
-    return value.astimezone(zone).strftime("%a %Y-%m-%d %H:%M") if zone else value.isoformat()
+def _zone(calendar: Calendar) -> tzinfo | None:
+    """The calendar's zone, or ``None`` (show each time in its own offset) if it has none."""
+    try:
+        return calendar.zoneinfo
+    except ValueError:
+        return None
+
+
+def _day_time(value: datetime, zone: tzinfo | None) -> str:
+    return value.astimezone(zone or value.tzinfo).strftime("%a %Y-%m-%d %H:%M")
+
+
+def _clock(value: datetime, zone: tzinfo | None) -> str:
+    return value.astimezone(zone or value.tzinfo).strftime("%H:%M")
 
 
 async def _calendars(args: argparse.Namespace) -> int:
@@ -73,9 +117,8 @@ async def _calendars(args: argparse.Namespace) -> int:
     if args.json:
         _print_json([unstructure(c) for c in calendars])
     else:
-        print(
-            render_table(["id", "name", "time zone"], [(c.id, c.name, c.tzdata) for c in calendars])
-        )
+        rows = [(c.id, c.name, c.tzdata) for c in calendars]
+        print(render_table(["id", "name", "time zone"], rows))
     return 0
 
 
@@ -90,11 +133,11 @@ async def _appointment_types(args: argparse.Namespace) -> int:
     return 0
 
 
-def _slot_rows(slots: Sequence[Slot], zone: Any) -> list[tuple[object, ...]]:
+def _slot_rows(slots: Sequence[Slot], zone: tzinfo | None) -> list[tuple[object, ...]]:
     return [
         (
-            _local(s.start, zone),
-            _local(s.end, zone)[-5:],
+            _day_time(s.start, zone),
+            _clock(s.end, zone),
             s.resource_name or s.resource_id,
             f"{s.current_bookings}/{s.max_parallel_bookings}",
             "yes" if s.has_room else "no",
@@ -119,10 +162,10 @@ async def _availability(args: argparse.Namespace) -> int:
     if args.json:
         _print_json([unstructure(s) for s in slots])
         return 0
-    zone = calendar.zoneinfo if calendar.tzdata else None
+    zone = _zone(calendar)
     headers = ["start", "end", "resource", "booked", "bookable", "resource slot"]
     print(render_table(headers, _slot_rows(slots, zone)))
-    print(f"{len(slots)} slot(s), times in {calendar.tzdata or 'UTC offset shown'}")
+    print(f"{len(slots)} slot(s), times in {calendar.tzdata if zone else 'their own UTC offset'}")
     return 0
 
 
@@ -137,22 +180,28 @@ async def _book(args: argparse.Namespace) -> int:
         entry_id=args.entry,
         name=args.name,
     )
+    # Times are shown in the offset the user wrote --start in.
+    zone = args.start.tzinfo
+    note = ""
     async with _client(args) as client:
         if args.recover:
             try:
                 outcome = await client.bookings.book(request, recovery=SlotRecovery())
             except SlotRecoveryExhausted as exhausted:
-                alternatives = ", ".join(s.start.isoformat() for s in exhausted.alternatives[:5])
+                offered = ", ".join(_day_time(s.start, zone) for s in exhausted.alternatives[:5])
                 raise RocketLeadError(
-                    f"{exhausted} (alternatives: {alternatives or 'none'})"
+                    f"no booking made: {exhausted} (alternatives: {offered or 'none'})"
                 ) from exhausted
             booking = outcome.booking
+            if outcome.recovered:
+                note = f" (the requested slot was taken; {len(outcome.attempts)} attempts)"
         else:
             booking = await client.bookings.create(request)
     if args.json:
         _print_json(unstructure(booking))
     else:
-        print(f"booked {booking.id}: {booking.start.isoformat()} to {booking.end.isoformat()}")
+        span = f"{_day_time(booking.start, zone)}-{_clock(booking.end, zone)}"
+        print(f"booked {booking.id}: {span}{note}")
     return 0
 
 
@@ -169,21 +218,28 @@ async def _delete(args: argparse.Namespace) -> int:
 async def _fake_server(args: argparse.Namespace) -> int:
     from .testing import FakeRocketLead
 
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        # Windows has no loop signal handlers; Ctrl-C then ends it as a KeyboardInterrupt.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
     async with FakeRocketLead.running(seed=args.seed, host=args.host, port=args.port) as fake:
         tokens = {"read": fake.tokens.read, "write": fake.tokens.write, "admin": fake.tokens.admin}
         if args.json:
-            _print_json({"url": fake.url, "tokens": tokens})
+            # One line, so a supervising process can read it with readline().
+            print(json.dumps({"url": fake.url, "seed": args.seed, "tokens": tokens}))
         else:
             print(f"FakeRocketLead serving at {fake.url}  (seed {args.seed}; Ctrl-C to stop)")
             for scope, token in tokens.items():
                 print(f"  {scope:<5} token: {token}")
             print(
-                f"try: ROCKETLEAD_API_TOKEN={fake.tokens.admin} "
-                f"rocketlead --base-url {fake.url} calendars"
+                f"try: {TOKEN_ENV}={fake.tokens.admin} rocketlead calendars --base-url {fake.url}"
             )
         sys.stdout.flush()
-        await asyncio.Event().wait()
-    return 0  # pragma: no cover - serves until interrupted
+        await stop.wait()
+    print("FakeRocketLead stopped", file=sys.stderr)
+    return 0
 
 
 async def _demo(args: argparse.Namespace) -> int:
@@ -193,9 +249,9 @@ async def _demo(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="rocketlead",
-        description="RocketLead Connect API from the command line (token: $ROCKETLEAD_API_TOKEN).",
+        description=f"RocketLead Connect API from the command line (token: ${TOKEN_ENV}).",
     )
     parser.add_argument("--version", action="version", version=f"rocketlead-async {__version__}")
     common = argparse.ArgumentParser(add_help=False)
@@ -203,30 +259,30 @@ def _parser() -> argparse.ArgumentParser:
     api = argparse.ArgumentParser(add_help=False, parents=[common])
     api.add_argument(
         "--base-url",
-        default=os.environ.get("ROCKETLEAD_BASE_URL", DEFAULT_BASE_URL),
-        help="API root (default: $ROCKETLEAD_BASE_URL or %(default)s)",
+        default=os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
+        help=f"API root (default: ${BASE_URL_ENV} or {DEFAULT_BASE_URL})",
     )
     api.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds per call, retries included"
+        "--timeout", type=_seconds, default=10.0, help="seconds per call, retries included"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, handler: Handler, help: str, parents: list[Any]) -> Any:
-        sub = commands.add_parser(name, help=help, description=help, parents=parents)
+    def command(name: str, handler: Handler, summary: str, parents: list[Any]) -> Any:
+        sub = commands.add_parser(name, help=summary, description=summary, parents=parents)
         sub.set_defaults(handler=handler)
         return sub
 
     command("calendars", _calendars, "list calendars", [api])
     command("appointment-types", _appointment_types, "list appointment types", [api])
     slots = command("availability", _availability, "bookable slots of a calendar", [api])
-    for sub in (slots, command("book", _book, "book a slot", [api])):
+    booking = command("book", _book, "book a slot", [api])
+    for sub in (slots, booking):
         sub.add_argument("--calendar", required=True, help="calendar id")
         sub.add_argument("--appointment-type", required=True, help="appointment type id")
         sub.add_argument("--start", required=True, type=_aware, help="ISO-8601 with offset")
         sub.add_argument("--end", required=True, type=_aware, help="ISO-8601 with offset")
         sub.add_argument("--resource", help="resource id")
     slots.add_argument("--all", action="store_true", help="include full and blocked slots")
-    booking = commands.choices["book"]
     booking.add_argument("--resource-slot", help="resourceSlotId from availability")
     booking.add_argument("--entry", help="lead entry id to link")
     booking.add_argument("--name", help="booking name")
@@ -236,30 +292,51 @@ def _parser() -> argparse.ArgumentParser:
     delete = command("delete", _delete, "delete a booking (no undo)", [api])
     delete.add_argument("booking_id")
     server = command(
-        "fake-server", _fake_server, "serve an in-memory fake Connect API for testing", [common]
+        "fake-server",
+        _fake_server,
+        "serve an in-memory fake Connect API for testing (prints its URL and tokens)",
+        [common],
     )
     server.add_argument("--host", default="127.0.0.1")
-    server.add_argument("--port", type=int, default=8787)
+    server.add_argument("--port", type=int, default=8787, help="0 picks a free port")
     server.add_argument("--seed", type=int, default=0)
     demo = command(
         "demo", _demo, "a voice-agent booking rush against the built-in fake server", [common]
     )
-    demo.add_argument("--callers", type=int, default=20, help="concurrent callers (default 20)")
+    demo.add_argument(
+        "--callers", type=_callers, default=20, help="concurrent callers (default 20)"
+    )
     demo.add_argument("--seed", type=int, default=0, help="fake data and randomness seed")
     return parser
 
 
+def _describe(exc: BaseException) -> str:
+    """The error as one line (a server message could carry newlines)."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, OutcomeUnknownError):
+        return f"{text} - it may have been created; check before trying again"
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
     try:
-        return asyncio.run(args.handler(args))
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:  # --help, --version and usage errors
+        return 0 if exit_.code is None else exit_.code if isinstance(exit_.code, int) else 2
+    handler: Handler = args.handler
+    try:
+        return asyncio.run(handler(args))
     except CLIError as exc:
         print(f"rocketlead: {exc}", file=sys.stderr)
         return 2
-    except (RocketLeadError, ValueError, TypeError) as exc:
-        print(f"rocketlead: error: {exc}", file=sys.stderr)
+    except (RocketLeadError, ValueError, OSError) as exc:
+        if isinstance(exc, BrokenPipeError):
+            # The reader went away (``rocketlead ... | head``); stop quietly, also at exit.
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+        print(f"rocketlead: error: {_describe(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
