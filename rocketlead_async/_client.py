@@ -11,7 +11,7 @@ import aiohttp
 from yarl import URL
 
 from ._retry import RetryPolicy
-from ._secret import check_token
+from ._secret import RedactedStr, check_token
 from ._transport import OutcomeUnknownHook, Transport
 from .resources import (
     AppointmentTypeResourceMappingsResource,
@@ -98,6 +98,8 @@ class RocketLeadClient:
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
+        if isinstance(token, str):
+            token = RedactedStr(token)  # if a check below raises, traceback locals show '***'
         secret = check_token(os.environ.get(TOKEN_ENV, "") if token is None else token)
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise TypeError("session must be an aiohttp.ClientSession")
@@ -173,4 +175,6 @@ class RocketLeadClient:
         await self.aclose()
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_transport"):  # __init__ raised: a traceback's locals show this
+            return "RocketLeadClient(<not configured>)"
         return f"RocketLeadClient(base_url={self.base_url!r}, timeout={self.timeout:g})"

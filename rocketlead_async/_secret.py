@@ -25,7 +25,7 @@ def check_token(token: str) -> RedactedStr:
     """Validate a token's form and return it wrapped; errors never echo the token."""
     if not isinstance(token, str):
         raise TypeError(f"token must be a str, not {type(token).__name__}")
-    token = token.strip()
+    token = RedactedStr(token.strip())  # a traceback's locals show '***', even for a bad token
     if not token:
         raise ValueError(
             "no API token: pass token= or set the ROCKETLEAD_API_TOKEN environment variable"

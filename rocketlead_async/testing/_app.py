@@ -15,7 +15,7 @@ from ._bookings import Bookings
 from ._errors import envelope_middleware
 from ._events import EventLog, FlowEvent
 from ._faults import Faults
-from ._injection import RecordedRequest, injection_middleware
+from ._injection import InFlight, RecordedRequest, injection_middleware
 from ._leads import Leads
 from ._seed import DemoOrg, seed_demo
 from ._state import Store
@@ -66,6 +66,8 @@ class FakeRocketLead:
         self._bookings = Bookings(self.state, self._events, self._now)
         #: Every request received, in order, as ``(method, route pattern)``.
         self.requests: list[RecordedRequest] = []
+        #: Requests in flight and open connections right now, and their peaks.
+        self.in_flight = InFlight()
         self.app = web.Application()
         leads = Leads(self.state, self._events, self._now)
         self.app.router.add_routes(Api(self.state, self._tokens, self._bookings, leads).routes())
@@ -74,7 +76,9 @@ class FakeRocketLead:
         # auth runs inside the envelope middleware so that its 401/403 become JSON too.
         self.app.middlewares.extend(
             [
-                injection_middleware(self.faults, self.requests, lambda: self.latency),
+                injection_middleware(
+                    self.faults, self.requests, lambda: self.latency, self.in_flight
+                ),
                 envelope_middleware,
                 self._tokens.middleware(),
             ]

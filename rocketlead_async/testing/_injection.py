@@ -39,22 +39,49 @@ def route_of(request: web.Request) -> str:
     return request.path if resource is None else resource.canonical
 
 
+class InFlight:
+    """Requests being handled right now and open client connections, with their peaks (so a
+    test can check a client's connection-pool bound)."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.peak_requests = 0
+        self._connections: set[asyncio.BaseTransport] = set()
+        self.peak_connections = 0
+
+    def enter(self, request: web.Request) -> None:
+        self.requests += 1
+        self.peak_requests = max(self.peak_requests, self.requests)
+        self._connections = {t for t in self._connections if not t.is_closing()}
+        if request.transport is not None:
+            self._connections.add(request.transport)
+        self.peak_connections = max(self.peak_connections, len(self._connections))
+
+
 def injection_middleware(
-    faults: Faults, requests: list[RecordedRequest], latency: Callable[[], float]
+    faults: Faults,
+    requests: list[RecordedRequest],
+    latency: Callable[[], float],
+    in_flight: InFlight | None = None,
 ) -> Middleware:
     """Record every request, delay it by ``latency()``, and apply the next matching fault."""
+    counter = InFlight() if in_flight is None else in_flight
 
     @web.middleware
     async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
         recorded = RecordedRequest(request.method, route_of(request))
         requests.append(recorded)
-        delay = latency()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        fault = faults.take(recorded.key)
-        if fault is None:
-            return await handler(request)
-        return await _apply(fault, request, handler)
+        counter.enter(request)
+        try:
+            delay = latency()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            fault = faults.take(recorded.key)
+            if fault is None:
+                return await handler(request)
+            return await _apply(fault, request, handler)
+        finally:
+            counter.requests -= 1
 
     return inject
 
