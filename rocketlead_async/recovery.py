@@ -13,18 +13,24 @@ booked a second time.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import inspect
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast
 
 import attrs
 
 from ._retry import RetryPolicy
-from .errors import DeadlineExceeded, SlotRecoveryExhausted, SlotUnavailableError
+from .errors import (
+    DeadlineExceeded,
+    RocketLeadError,
+    SlotRecoveryExhausted,
+    SlotUnavailableError,
+)
 from .models import Booking, BookingRequest, Slot, SlotKey
 from .resources._base import check_timeout
 
@@ -43,6 +49,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger("rocketlead_async")
+
+T = TypeVar("T")
 
 Picker = Callable[[BookingRequest, Sequence[Slot]], Slot | None]
 """A custom picker: ``(original request, ranked candidates) -> slot to book, or None to stop``."""
@@ -65,7 +73,8 @@ class RecoveryEventKind(str, enum.Enum):
     BOOKED = "booked"
     """Done: ``booking`` holds the confirmed booking."""
     GAVE_UP = "gave_up"
-    """Recovery stops; ``reason`` says why. :class:`SlotRecoveryExhausted` follows."""
+    """Recovery stops without a booking; ``reason`` says why (as
+    :attr:`SlotRecoveryExhausted.reason`, which follows)."""
 
 
 @attrs.frozen
@@ -81,9 +90,12 @@ class Attempt:
 class RecoveryEvent:
     """One step of a recovery, for ``SlotRecovery.on_event``.
 
-    ``attempt`` is the 1-based POST number the step belongs to, ``slot`` the slot concerned
-    (``None`` for the original request, which need not come from a :class:`Slot`), ``request``
-    the request of that POST, ``elapsed`` the seconds since ``book()`` started.
+    ``attempt`` is the 1-based number of the POST the step belongs to: an ``attempt`` event
+    opens POST *n*, and every later event up to the next ``attempt`` (``slot_taken``,
+    ``refetched``, ``picked``, ``booked``, ``gave_up``) carries *n* too; a ``gave_up`` before
+    any POST carries 1. ``slot`` is the slot concerned (``None`` for the original request, which
+    need not come from a :class:`Slot`, and for ``refetched``/``gave_up``), ``request`` the
+    request of POST *n*, ``elapsed`` the seconds since ``book()`` started.
     """
 
     kind: RecoveryEventKind
@@ -125,7 +137,7 @@ def _optional_aware(
 
 
 def _picker(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    if not callable(value) and value not in _RANKINGS:
+    if not callable(value) and not (isinstance(value, str) and value in _RANKINGS):
         raise ValueError(
             f"SlotRecovery.picker must be one of {sorted(_RANKINGS)} or a callable, not {value!r}"
         )
@@ -140,18 +152,21 @@ def _non_negative(_instance: object, attribute: attrs.Attribute[float], value: f
 class SlotRecovery:
     """How :func:`book` recovers from the slot-fill race.
 
-    - ``max_attempts``: booking POSTs in total, the first included.
+    - ``max_attempts``: booking POSTs in total, the first included. A POST the transport
+      repeats under its :class:`RetryPolicy` (refused with 429/503, never sent) is one attempt.
     - ``window``: how far from the original start alternatives may lie, each side;
       ``not_before``/``not_after`` bound it further (e.g. "never past Friday").
     - ``picker``: ``"nearest"`` (closest start, same resource first), ``"next_after"`` (earliest
       start at or after the original), ``"same_time_any_resource"``, or a callable
       ``(request, ranked candidates) -> Slot | None``.
-    - ``spread``: pick at random among the ``spread`` best-ranked candidates, so agents that lose
-      the same race do not all charge the same next slot (1 = always the best).
-    - ``pin_resource``: only alternatives on the request's resource.
-    - ``on_event``: called (sync or async) with a :class:`RecoveryEvent` per step.
+    - ``spread``: a named picker picks at random among the ``spread`` best-ranked candidates, so
+      agents that lose the same race do not all charge the same next slot (1 = always the best).
+    - ``pin_resource``: only alternatives on the request's resource (if the request names one).
+    - ``on_event``: called (sync or async) with a :class:`RecoveryEvent` per step; its errors are
+      logged and ignored.
     - ``confirm``: asked (sync or async) before booking a slot other than the requested one;
       ``False`` stops with ``SlotRecoveryExhausted(reason="declined")`` and books nothing.
+      Awaited hooks count against the call's ``timeout`` and are cancelled when it runs out.
     - ``min_attempt_time``: no POST starts with less budget left than this (a POST cut short by
       the deadline would leave the outcome unknown, the worst result for a caller).
     - ``rng``: the random source of ``spread`` (seed it for reproducible runs).
@@ -210,7 +225,15 @@ def rank_candidates(
     return rank(request, candidates)
 
 
-# -- the strategy ----------------------------------------------------------------------------
+# -- the strategy -------------------------------------------------------------------------------
+
+_GIVE_UP_MESSAGES = {
+    "max_attempts": "the slot was taken on every booking attempt",
+    "deadline": "the time budget ran out before a booking could be made",
+    "no_candidate": "no bookable alternative in the window",
+    "declined": "the alternative was declined",
+    "refetch_failed": "availability could not be refetched after the slot was taken",
+}
 
 
 @attrs.define
@@ -224,6 +247,7 @@ class _Run:
     started: float
     deadline: float
     attempts: list[Attempt] = attrs.field(factory=list)
+    number: int = 0  # of the POST under way or last made: the events' ``attempt``
     tried: set[SlotKey] = attrs.field(factory=set)
     alternatives: list[Slot] = attrs.field(factory=list)
 
@@ -232,6 +256,13 @@ class _Run:
 
     def left(self) -> float:
         return self.deadline - self.now()
+
+    async def settle(self, result: Awaitable[T] | T) -> T:
+        """A hook's result; an awaitable one is awaited within the budget left, because the
+        call's ``timeout`` bounds everything ``book()`` waits for, hooks included."""
+        if inspect.isawaitable(result):
+            return cast(T, await asyncio.wait_for(result, timeout=max(self.left(), 0.0)))
+        return result
 
     async def emit(
         self,
@@ -245,40 +276,82 @@ class _Run:
             return
         event = RecoveryEvent(
             kind=kind,
-            attempt=len(self.attempts) + (kind is RecoveryEventKind.ATTEMPT),
+            attempt=max(self.number, 1),
             slot=slot,
             elapsed=self.now() - self.started,
             request=request,
             **details,  # type: ignore[arg-type]
         )
         try:
-            result = hook(event)
-            if inspect.isawaitable(result):
-                await result
+            await self.settle(hook(event))
         except Exception:
-            # A broken progress callback must not cost the caller their booking.
+            # A broken or slow progress callback must not cost the caller their booking.
             logger.exception("SlotRecovery.on_event failed for %s", kind.value)
+
+    async def require_time(self, request: BookingRequest) -> None:
+        """Give up unless a POST can start with ``min_attempt_time`` of the budget left."""
+        left = self.left()
+        if left <= 0 or left < self.policy.min_attempt_time:
+            await self.give_up("deadline", request)
+
+    async def post(self, request: BookingRequest) -> Booking:
+        """One booking POST, recorded in the history whatever its result."""
+        posted = self.now()
+        try:
+            booking = await self.client.bookings.create(
+                request, timeout=self.left(), retry=self.retry
+            )
+        except RocketLeadError as error:
+            self.attempts.append(Attempt(request, error, self.now() - posted))
+            raise
+        self.attempts.append(Attempt(request, None, self.now() - posted))
+        return booking
+
+    async def recover(self, request: BookingRequest) -> list[Slot]:
+        """Fresh ranked candidates after ``request`` lost the race; gives up when no further
+        POST may follow (the refetch still runs then, so the alternatives are fresh)."""
+        spent = len(self.attempts) >= self.policy.max_attempts
+        try:
+            ranked = await self.refetch(request)
+        except RocketLeadError as error:
+            if spent:
+                # The refetch only freshened the alternatives: its failure is not why we stop.
+                await self.give_up("max_attempts", request, cause=error)
+            reason = "deadline" if isinstance(error, DeadlineExceeded) else "refetch_failed"
+            await self.give_up(reason, request, cause=error)
+        if spent:
+            await self.give_up("max_attempts", request)
+        return ranked
 
     async def refetch(self, request: BookingRequest) -> list[Slot]:
         """Fresh bookable candidates around the original time, ranked, minus tried slots."""
         original, policy = self.original, self.policy
-        if original.appointment_type_id is None:
-            return []
         low = original.start - policy.window
         high = original.end + policy.window
         if policy.not_before is not None:
             low = max(low, policy.not_before)
         if policy.not_after is not None:
             high = min(high, policy.not_after)
-        if high <= low:
-            return []
+        if original.appointment_type_id is None or high <= low:
+            # Nothing to ask for: availability needs an appointment type and a time range.
+            self.alternatives = []
+            return self.alternatives
+        left = self.left()
+        if left <= 0:
+            raise DeadlineExceeded(
+                "the call's time budget ran out",
+                method="GET",
+                path="/connect/availability/",
+                request_sent=False,
+            )
+        pinned = original.resource_id if policy.pin_resource else None
         availability = await self.client.availability.get(
             calendar_id=original.calendar_id,
             appointment_type_id=original.appointment_type_id,
             start=low,
             end=high,
-            resource_id=original.resource_id if policy.pin_resource else None,
-            timeout=self.left(),
+            resource_id=pinned,
+            timeout=left,
             retry=self.retry,
         )
         duration = original.end - original.start
@@ -291,7 +364,7 @@ class _Run:
             and low <= slot.start
             and slot.end <= high
             and slot.appointment_type_id in (None, original.appointment_type_id)
-            and (not policy.pin_resource or slot.resource_id == original.resource_id)
+            and pinned in (None, slot.resource_id)
         ]
         self.alternatives = rank_candidates(policy.picker, original, candidates)
         await self.emit(
@@ -311,12 +384,29 @@ class _Run:
         best = ranked[: self.policy.spread]
         return best[0] if len(best) == 1 else (self.policy.rng or random).choice(best)
 
-    async def give_up(self, reason: str, request: BookingRequest, message: str) -> NoReturn:
+    async def confirmed(self, request: BookingRequest, slot: Slot) -> bool:
+        """The ``confirm`` hook's answer for booking ``slot`` instead of ``request``."""
+        confirm = self.policy.confirm
+        if confirm is None or slot.key == _request_key(self.original):
+            return True
+        try:
+            return bool(await self.settle(confirm(self.original, slot)))
+        except asyncio.TimeoutError:
+            if self.left() > 0:
+                raise  # the hook's own timeout, not the budget's
+            await self.give_up("deadline", request)
+
+    async def give_up(
+        self, reason: str, request: BookingRequest, *, cause: Exception | None = None
+    ) -> NoReturn:
         await self.emit(RecoveryEventKind.GAVE_UP, request, None, reason=reason)
+        message = f"{_GIVE_UP_MESSAGES[reason]} ({len(self.attempts)} booking attempts)"
+        if cause is not None:
+            message += f": {cause}"
         alternatives = [slot for slot in self.alternatives if slot.key not in self.tried]
         raise SlotRecoveryExhausted(
             message, reason=reason, attempts=self.attempts, alternatives=alternatives
-        )
+        ) from cause
 
 
 async def book(
@@ -329,10 +419,12 @@ async def book(
 ) -> BookingOutcome:
     """Book ``request``; if its slot is taken, book the best fresh alternative.
 
-    ``timeout`` bounds the whole call, fetches and POSTs together (default: the client's).
-    Raises :class:`SlotRecoveryExhausted` when no booking could be made (with the attempts and
-    ranked alternatives to offer), and lets :class:`BookingOutcomeUnknown`, other API errors and
-    cancellation through unchanged.
+    ``timeout`` bounds the whole call, fetches, POSTs and awaited hooks together (default: the
+    client's). Raises :class:`SlotRecoveryExhausted` when no booking could be made, with the
+    attempts and the alternatives of the latest refetch; its ``reason`` is ``"max_attempts"``,
+    ``"deadline"``, ``"no_candidate"``, ``"declined"`` or ``"refetch_failed"`` (the refetch
+    after a lost race failed; the error is the ``__cause__``). :class:`BookingOutcomeUnknown`,
+    other errors of a POST, and cancellation go through unchanged.
     """
     if not isinstance(request, BookingRequest):
         raise TypeError(f"request must be a BookingRequest, not {type(request).__name__}")
@@ -343,21 +435,25 @@ async def book(
     current, current_slot = request, None
 
     while True:
-        if run.left() < policy.min_attempt_time:
-            await run.give_up(
-                "deadline", current, "not enough time left for another booking attempt"
-            )
+        await run.require_time(current)
+        run.number += 1
         await run.emit(RecoveryEventKind.ATTEMPT, current, current_slot)
-        posted = run.now()
+        await run.require_time(current)  # the on_event hook may have used it
         try:
-            booking = await client.bookings.create(current, timeout=run.left(), retry=retry)
-        except SlotUnavailableError as taken:
-            run.attempts.append(Attempt(current, taken, run.now() - posted))
+            booking = await run.post(current)
+        except SlotUnavailableError:
             run.tried.add(_request_key(current))
             await run.emit(RecoveryEventKind.SLOT_TAKEN, current, current_slot)
+        except DeadlineExceeded as late:
+            # The transport raises this for a POST only when it certainly did not commit
+            # (otherwise BookingOutcomeUnknown), so the caller holds nothing.
+            await run.give_up("deadline", current, cause=late)
         else:
-            run.attempts.append(Attempt(current, None, run.now() - posted))
-            await run.emit(RecoveryEventKind.BOOKED, current, current_slot, booking=booking)
+            try:
+                await run.emit(RecoveryEventKind.BOOKED, current, current_slot, booking=booking)
+            except asyncio.CancelledError:
+                logger.warning("book() cancelled after booking %s; the booking stands", booking.id)
+                raise
             return BookingOutcome(
                 booking=booking,
                 attempts=tuple(run.attempts),
@@ -365,24 +461,11 @@ async def book(
                 original_request=request,
             )
 
-        try:
-            ranked = await run.refetch(current)
-        except DeadlineExceeded:
-            await run.give_up("deadline", current, "the deadline passed while refetching")
-        if len(run.attempts) >= policy.max_attempts:
-            await run.give_up(
-                "max_attempts",
-                current,
-                f"every slot tried was taken ({len(run.attempts)} booking attempts)",
-            )
+        ranked = await run.recover(current)
         slot = run.pick(ranked)
         if slot is None:
-            await run.give_up("no_candidate", current, "no bookable alternative in the window")
+            await run.give_up("no_candidate", current)
         await run.emit(RecoveryEventKind.PICKED, current, slot)
-        if policy.confirm is not None and slot.key != _request_key(request):
-            answer = policy.confirm(request, slot)
-            if inspect.isawaitable(answer):
-                answer = await answer
-            if not answer:
-                await run.give_up("declined", current, "the alternative was declined")
+        if not await run.confirmed(current, slot):
+            await run.give_up("declined", current)
         current, current_slot = request.for_slot(slot), slot
