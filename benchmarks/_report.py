@@ -1,0 +1,281 @@
+"""The machine, the targets, and the markdown tables of a benchmark run."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import sys
+from importlib import metadata
+from typing import Any
+
+__all__ = ["machine", "markdown", "targets"]
+
+
+def machine() -> dict[str, Any]:
+    """What ran the benchmarks: CPUs, CPU model, Python and library versions, load."""
+    model = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            model = next(
+                (
+                    line.split(":", 1)[1].strip()
+                    for line in cpuinfo
+                    if line.startswith("model name")
+                ),
+                model,
+            )
+    except OSError:
+        pass
+    versions = {}
+    for package in ("aiohttp", "cattrs", "attrs", "orjson", "yarl", "rocketlead-async"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "python": platform.python_version(),
+        "implementation": sys.implementation.name,
+        "platform": platform.platform(),
+        "versions": versions,
+        "loadavg_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
+    }
+
+
+def _target(
+    name: str, value: float, limit: float, *, at_most: bool, strict: bool = False
+) -> dict[str, Any]:
+    if strict:
+        met, bound = (
+            (value < limit, f"< {limit:.2f}") if at_most else (value > limit, f"> {limit:.2f}")
+        )
+    elif at_most:
+        met, bound = value <= limit, f"<= {limit:g}"
+    else:
+        met, bound = value >= limit, f">= {limit:g}"
+    return {"target": name, "value": value, "bound": bound, "met": bool(met)}
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target of the issue against this run's number (only sections that ran)."""
+    out = []
+    overhead = results.get("overhead")
+    if overhead:
+        for key, label, limit in (
+            ("sequential_booking", "bookings.create", 1.3),
+            ("sequential_availability", "availability.get (48 slots)", 1.8),
+        ):
+            value = overhead[key]["latency_ratio_median"]["sdk_vs_raw"]
+            out.append(_target(f"{label}: SDK/raw median latency", value, limit, at_most=True))
+        value = overhead["concurrent_booking"]["throughput_ratio_median"]["sdk_vs_raw"]
+        out.append(
+            _target("bookings.create, 32 tasks: SDK/raw bookings/s", value, 0.85, at_most=False)
+        )
+    for name, row in (results.get("decode") or {}).items():
+        out.append(_target(f"decode {name}: ours/bare median", row["ratio"], 1.1, at_most=True))
+    memory = results.get("memory")
+    if memory:
+        growth = memory["growth"]
+        out.append(
+            _target(
+                f"memory: traced growth after warm-up over {growth['calls']:,} calls (bytes)",
+                growth["traced_growth_bytes"],
+                64 * 1024,
+                at_most=True,
+            )
+        )
+    contention = results.get("contention")
+    if contention:
+        rows = contention["rows"]
+        by_key = {(r["strategy"], r["callers"]): r for r in rows}
+        for row in rows:
+            if row["strategy"] in ("book", "book_spread4"):
+                out.append(
+                    _target(
+                        f"contention M={row['callers']}: {row['strategy']} booked share",
+                        row["booked_share"],
+                        0.99,
+                        at_most=False,
+                    )
+                )
+        for (strategy, callers), row in by_key.items():
+            naive = by_key.get(("naive", callers))
+            if strategy in ("book", "book_spread4") and callers >= 50 and naive:
+                out.append(
+                    _target(
+                        f"contention M={callers}: {strategy} POSTs per booking, fewer than naive",
+                        row["posts_per_booking"],
+                        naive["posts_per_booking"],
+                        at_most=True,
+                        strict=True,
+                    )
+                )
+        worst = max(r["capacity_violations"] + r["double_bookings"] for r in rows)
+        out.append(
+            _target("contention: seats over capacity + double bookings", worst, 0, at_most=True)
+        )
+    return out
+
+
+# -- markdown ---------------------------------------------------------------------------------
+
+
+def _num(value: float, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+_VARIANTS = ("raw", "floor", "sdk", "sdk_no_trace")
+
+
+def _overhead_rows(label: str, stats: dict[str, dict[str, float]], tail: str | None) -> list[str]:
+    """One table row: each variant's median (/ its ``tail`` percentile), then ratios to raw."""
+    cells = [label]
+    for name in _VARIANTS:
+        value = _num(stats[name]["median"])
+        cells.append(f"{value} / {_num(stats[name][tail])}" if tail else value)
+    raw = stats["raw"]["median"]
+    cells += [
+        _num(stats["floor"]["median"] / raw, 2),
+        _num(stats["sdk"]["median"] / raw, 2),
+        _num(stats["sdk"][tail] / stats["raw"][tail], 2) if tail else "",
+        _num(stats["sdk_no_trace"]["median"] / raw, 2),
+    ]
+    return cells
+
+
+def _overhead(overhead: dict[str, Any]) -> str:
+    rows = []
+    for key, label in (
+        ("sequential_booking", "bookings.create, sequential: µs per call"),
+        ("sequential_availability", "availability.get (48 slots), sequential: µs per call"),
+        ("concurrent_booking", "bookings.create, 32 tasks: µs per call"),
+    ):
+        clients = overhead[key]["clients"]
+        latency = {name: clients[name]["latency_us"] for name in _VARIANTS}
+        cpu = {name: clients[name]["cpu_us_per_item"] for name in _VARIANTS}
+        rows.append(_overhead_rows(label, latency, "p95"))
+        rows.append(_overhead_rows("… client CPU µs per call", cpu, None))
+    clients = overhead["concurrent_booking"]["clients"]
+    rate = {name: clients[name]["throughput_per_s"] for name in _VARIANTS}
+    label = "bookings.create, 32 tasks: bookings per second (median / p5: slowest bursts)"
+    rows.append(_overhead_rows(label, rate, "p5"))
+    headers = [
+        "measure (median / p95)",
+        "raw",
+        "floor",
+        "SDK",
+        "SDK w/o trace (diagnostic)",
+        "floor/raw",
+        "SDK/raw",
+        "SDK/raw p95 (p5)",
+        "w/o trace/raw",
+    ]
+    return _table(headers, rows)
+
+
+def _decode(decode: dict[str, Any]) -> str:
+    rows = [
+        [
+            name,
+            f"{_num(row['ours_us']['median'], 1)} / {_num(row['ours_us']['p95'], 1)}",
+            f"{_num(row['bare_us']['median'], 1)} / {_num(row['bare_us']['p95'], 1)}",
+            _num(row["ratio"], 2),
+        ]
+        for name, row in decode.items()
+    ]
+    return _table(["decode (µs, median / p95)", "ours", "bare cattrs", "ours/bare"], rows)
+
+
+def _memory(memory: dict[str, Any]) -> str:
+    growth, idle = memory["growth"], memory["idle"]
+    rows = [
+        [
+            f"{growth['calls']:,} calls on one client (warm-up {growth['warmup_calls']:,})",
+            f"{_num(growth['traced_growth_bytes'])} B "
+            f"({_num(growth['traced_slope_bytes_per_call'], 2)} B/call slope)",
+            f"{_num(growth['rss_growth_bytes'] / 1024)} KiB "
+            f"({_num(growth['rss_slope_bytes_per_call'], 2)} B/call slope)",
+        ],
+        ["idle RocketLeadClient (constructed)", f"{_num(idle['client_bytes'])} B", ""],
+        ["… plus its lazily created session", f"{_num(idle['client_session_bytes'])} B", ""],
+        [
+            "bare aiohttp.ClientSession(), for scale",
+            f"{_num(idle['bare_aiohttp_session_bytes'])} B",
+            "",
+        ],
+    ]
+    return _table(["memory", "tracemalloc", "RSS"], rows)
+
+
+def _contention(contention: dict[str, Any]) -> str:
+    rows = []
+    for row in contention["rows"]:
+        setup, r = row["setup"], row
+        rows.append(
+            [
+                str(r["callers"]),
+                f"{setup['free_seats_at_requested_hour']} / "
+                f"{setup['free_seats_on_the_hour_in_window']}",
+                r["strategy"],
+                f"{r['booked_share'] * 100:.1f}%",
+                f"{_num(r['posts_per_booked_caller_mean'], 2)} / "
+                f"{r['posts_per_booked_caller_max']}",
+                _num(r["posts_per_booking"], 2),
+                _num(r["gets_per_booking"], 2),
+                f"{_num(r['seconds_to_booking_p50'] * 1000)} / "
+                f"{_num(r['seconds_to_booking_p95'] * 1000)}",
+                f"{_num(r['minutes_from_request_mean'])} / {_num(r['minutes_from_request_max'])}",
+                f"{r['capacity_violations']} / {r['double_bookings']}",
+            ]
+        )
+    headers = [
+        "M",
+        "free seats: hour / window",
+        "strategy",
+        "booked",
+        "POSTs per booked caller (mean / max)",
+        "POSTs per booking",
+        "GETs per booking",
+        "ms to booking (p50 / p95)",
+        "min from request (mean / max)",
+        "over capacity / double",
+    ]
+    return _table(headers, rows)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """Every section that ran, as markdown tables, machine and targets first."""
+    meta = results["meta"]
+    host = meta["machine"]
+    versions = host["versions"]
+    parts = [
+        f"**{meta['mode']} run**, {meta['seconds']:.0f} s — {host['nproc']} x {host['cpu_model']}, "
+        f"Python {host['python']}, aiohttp {versions['aiohttp']}, cattrs {versions['cattrs']}, "
+        f"orjson {versions['orjson']}; load average at start "
+        f"{', '.join(f'{x:.2f}' for x in host['loadavg_at_start'] or [])}",
+    ]
+    rows = [
+        [t["target"], _num(t["value"], 3 if abs(t["value"]) < 10 else 0), t["bound"],
+         "yes" if t["met"] else "**no**"]
+        for t in results["targets"]
+    ]  # fmt: skip
+    parts.append(_table(["target", "value", "bound", "met"], rows))
+    if "overhead" in results:
+        parts.append(_overhead(results["overhead"]))
+    if "decode" in results:
+        parts.append(_decode(results["decode"]))
+    if "memory" in results:
+        parts.append(_memory(results["memory"]))
+    if "contention" in results:
+        parts.append(_contention(results["contention"]))
+    return "\n\n".join(parts) + "\n"
