@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import sys
+import types
+import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any, TypeVar, Union
@@ -211,8 +213,31 @@ def _response_unstructure_hook(
     return unstructure_model
 
 
+def _is_optional(t: Any) -> bool:
+    args = getattr(t, "__args__", ())
+    return (
+        typing.get_origin(t) in (Union, types.UnionType) and len(args) == 2 and type(None) in args
+    )
+
+
+def _optional_structure_hook(converter: cattrs.Converter, t: Any) -> Callable[[Any, Any], Any]:
+    # cattrs' own Optional hook looks the inner hook up on every call; most response fields
+    # are optional, so resolve it once. Inner model hooks must already be registered (the
+    # RESPONSE_MODELS order: a model after the models it contains).
+    inner = next(arg for arg in t.__args__ if arg is not type(None))
+    hook = converter.get_structure_hook(inner)
+
+    def structure_optional(value: Any, _: Any) -> Any:
+        return None if value is None else hook(value, inner)
+
+    return structure_optional
+
+
 def _build(detailed: bool) -> cattrs.Converter:
     converter = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
+    converter.register_structure_hook_factory(
+        _is_optional, lambda t: _optional_structure_hook(converter, t)
+    )
     for scalar, hook in (
         (str, _structure_str),
         (int, _structure_int),
