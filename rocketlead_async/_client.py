@@ -13,6 +13,7 @@ from yarl import URL
 from ._retry import RetryPolicy
 from ._secret import RedactedStr, check_token
 from ._transport import OutcomeUnknownHook, Transport
+from .recovery import SeatClaims
 from .resources import (
     AppointmentTypeResourceMappingsResource,
     AppointmentTypesResource,
@@ -120,10 +121,18 @@ class RocketLeadClient:
             sleep=sleep,
         )
         policy = RetryPolicy() if retry is None else check_retry(retry)
-        self._setup(transport, check_timeout(timeout), policy, owner=True)
+        self._setup(transport, check_timeout(timeout), policy, SeatClaims(), owner=True)
 
-    def _setup(self, transport: Transport, timeout: float, retry: RetryPolicy, owner: bool) -> None:
+    def _setup(
+        self,
+        transport: Transport,
+        timeout: float,
+        retry: RetryPolicy,
+        seat_claims: SeatClaims,
+        owner: bool,
+    ) -> None:
         self._transport = transport
+        self._seat_claims = seat_claims
         self._owner = owner
         self.timeout = timeout
         self.retry = retry
@@ -154,6 +163,7 @@ class RocketLeadClient:
             self._transport,
             self.timeout if timeout is None else check_timeout(timeout),
             self.retry if retry is None else check_retry(retry),
+            self._seat_claims,
             owner=False,
         )
         return derived

@@ -43,6 +43,7 @@ __all__ = [
     "Picker",
     "RecoveryEvent",
     "RecoveryEventKind",
+    "SeatClaims",
     "SlotRecovery",
     "book",
     "rank_candidates",
@@ -119,6 +120,39 @@ class BookingOutcome:
     original_request: BookingRequest
 
 
+class SeatClaims:
+    """The seats that ``book()`` calls sharing one client are charging right now.
+
+    Agents in one process that lose the same race refetch the same availability; without
+    coordination they all charge the same best slot and all but one lose again. A pick claims
+    its seat before any await, and other calls on the client rank slots whose free seats are
+    all claimed last, so sibling calls spread over distinct seats. (Across processes,
+    ``SlotRecovery.spread`` does that job.) A claim lasts until its POST has answered.
+    """
+
+    __slots__ = ("_held",)
+
+    def __init__(self) -> None:
+        self._held: dict[SlotKey, int] = {}
+
+    def free_seats(self, slot: Slot) -> int:
+        """Seats of ``slot`` neither booked (as fetched) nor being charged by a sibling call."""
+        taken = slot.current_bookings + self._held.get(slot.key, 0)
+        return max(slot.max_parallel_bookings - taken, 0)
+
+    def take(self, key: SlotKey) -> None:
+        """Claim one seat of the slot ``key``."""
+        self._held[key] = self._held.get(key, 0) + 1
+
+    def release(self, key: SlotKey) -> None:
+        """Give back a seat taken with :meth:`take`."""
+        count = self._held.get(key, 0) - 1
+        if count > 0:
+            self._held[key] = count
+        else:
+            self._held.pop(key, None)
+
+
 def _positive_int(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"SlotRecovery.{attribute.name} must be an int >= 1, not {value!r}")
@@ -159,8 +193,10 @@ class SlotRecovery:
     - ``picker``: ``"nearest"`` (closest start, same resource first), ``"next_after"`` (earliest
       start at or after the original), ``"same_time_any_resource"``, or a callable
       ``(request, ranked candidates) -> Slot | None``.
-    - ``spread``: a named picker picks at random among the ``spread`` best-ranked candidates, so
-      agents that lose the same race do not all charge the same next slot (1 = always the best).
+    - ``spread``: a named picker picks at random among the ``spread`` best-ranked candidates,
+      weighted by their free seats, so agents in different processes that lose the same race do
+      not all charge the same next slot (1 = always the best). ``book()`` calls sharing one
+      client coordinate without it: a slot whose free seats they are all charging ranks last.
     - ``pin_resource``: only alternatives on the request's resource (if the request names one).
     - ``on_event``: called (sync or async) with a :class:`RecoveryEvent` per step; its errors are
       logged and ignored.
@@ -250,6 +286,16 @@ class _Run:
     number: int = 0  # of the POST under way or last made: the events' ``attempt``
     tried: set[SlotKey] = attrs.field(factory=set)
     alternatives: list[Slot] = attrs.field(factory=list)
+    claims: SeatClaims = attrs.field(factory=SeatClaims)
+    held: SlotKey | None = None  # the seat this call has claimed, if any
+
+    def hold(self, key: SlotKey | None) -> None:
+        """Claim ``key``'s seat in place of the one held (``None``: just release)."""
+        if self.held is not None:
+            self.claims.release(self.held)
+        self.held = key
+        if key is not None:
+            self.claims.take(key)
 
     def now(self) -> float:
         return self.client._transport.clock()
@@ -304,6 +350,8 @@ class _Run:
         except RocketLeadError as error:
             self.attempts.append(Attempt(request, error, self.now() - posted))
             raise
+        finally:
+            self.hold(None)  # answered (or abandoned): the seat is no longer being charged
         self.attempts.append(Attempt(request, None, self.now() - posted))
         return booking
 
@@ -366,7 +414,9 @@ class _Run:
             and slot.appointment_type_id in (None, original.appointment_type_id)
             and pinned in (None, slot.resource_id)
         ]
-        self.alternatives = rank_candidates(policy.picker, original, candidates)
+        ranked = rank_candidates(policy.picker, original, candidates)
+        # Stable: within each group the picker's order stands.
+        self.alternatives = sorted(ranked, key=lambda slot: self.claims.free_seats(slot) == 0)
         await self.emit(
             RecoveryEventKind.REFETCHED, request, None, candidates=len(self.alternatives)
         )
@@ -382,7 +432,12 @@ class _Run:
         if not ranked:
             return None
         best = ranked[: self.policy.spread]
-        return best[0] if len(best) == 1 else (self.policy.rng or random).choice(best)
+        if len(best) == 1:
+            return best[0]
+        weights = [self.claims.free_seats(slot) for slot in best]
+        if not any(weights):
+            weights = [1] * len(best)
+        return (self.policy.rng or random).choices(best, weights=weights)[0]
 
     async def confirmed(self, request: BookingRequest, slot: Slot) -> bool:
         """The ``confirm`` hook's answer for booking ``slot`` instead of ``request``."""
@@ -431,9 +486,24 @@ async def book(
     policy = recovery if recovery is not None else SlotRecovery()
     budget = client.timeout if timeout is None else check_timeout(timeout)
     started = client._transport.clock()
-    run = _Run(client, request, policy, retry, started=started, deadline=started + budget)
-    current, current_slot = request, None
+    run = _Run(
+        client,
+        request,
+        policy,
+        retry,
+        started=started,
+        deadline=started + budget,
+        claims=client._seat_claims,
+    )
+    try:
+        return await _book(run, request)
+    finally:
+        run.hold(None)
 
+
+async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
+    current, current_slot = request, None
+    run.hold(_request_key(request))
     while True:
         await run.require_time(current)
         run.number += 1
@@ -465,6 +535,7 @@ async def book(
         slot = run.pick(ranked)
         if slot is None:
             await run.give_up("no_candidate", current)
+        run.hold(slot.key)  # before any await, so sibling calls see the seat as charged
         await run.emit(RecoveryEventKind.PICKED, current, slot)
         if not await run.confirmed(current, slot):
             await run.give_up("declined", current)

@@ -268,7 +268,7 @@ async def test_a_callable_picker_returning_none_gives_up(
     assert events.steps[-2:] == [("refetched", 1), ("gave_up", 1)]
 
 
-async def test_spread_picks_among_the_k_best_with_the_seeded_rng(
+async def test_spread_picks_among_the_k_best_by_free_seats_with_the_seeded_rng(
     client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     request = trainer_request(demo)
@@ -279,7 +279,8 @@ async def test_spread_picks_among_the_k_best_with_the_seeded_rng(
     for seed in range(8):
         policy = rl.SlotRecovery(spread=3, rng=random.Random(seed))
         outcome = await client.bookings.book(request, recovery=policy)
-        expected = random.Random(seed).choice(best)
+        seats = [slot.max_parallel_bookings - slot.current_bookings for slot in best]
+        expected = random.Random(seed).choices(best, weights=seats)[0]
         assert where(outcome.booking) == where(expected)
         picks.add(where(expected))
         del fake.state.bookings[outcome.booking.id]  # the next seed sees the same state

@@ -88,7 +88,10 @@ async def test_fifty_callers_never_overbook_and_never_double_book(
 
     # Whoever gave up can be offered fresh alternatives, unless the window filled up.
     for gave_up in exhausted:
-        assert gave_up.reason == "max_attempts"
+        # Sibling calls spread over distinct seats, so the window can fill before a caller's
+        # attempts run out: then there is honestly no candidate left.
+        assert gave_up.reason in ("max_attempts", "no_candidate")
+        assert gave_up.reason == "max_attempts" or (window_full and not gave_up.alternatives)
         tried = {(a.request.resource_id, a.request.start) for a in gave_up.attempts}
         offered = {(s.resource_id, s.start) for s in gave_up.alternatives}
         assert tried.isdisjoint(offered)
