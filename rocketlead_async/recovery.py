@@ -31,7 +31,7 @@ from .errors import (
     SlotRecoveryExhausted,
     SlotUnavailableError,
 )
-from .models import Booking, BookingRequest, Slot, SlotKey
+from .models import Booking, BookingRequest, Id, Slot, SlotKey
 from .resources._base import check_timeout
 
 if TYPE_CHECKING:
@@ -120,37 +120,69 @@ class BookingOutcome:
     original_request: BookingRequest
 
 
+@attrs.define
+class _Seat:
+    """One seat a ``book()`` call charges: its time and, once booked, when."""
+
+    start: datetime
+    end: datetime
+    booked_at: float | None = None
+
+
 class SeatClaims:
-    """The seats that ``book()`` calls sharing one client are charging right now.
+    """The seats that ``book()`` calls sharing one client are charging, or just booked.
 
     Agents in one process that lose the same race refetch the same availability; without
     coordination they all charge the same best slot and all but one lose again. A pick claims
     its seat before any await, and other calls on the client rank slots whose free seats are
-    all claimed last, so sibling calls spread over distinct seats. (Across processes,
-    ``SlotRecovery.spread`` does that job.) A claim lasts until its POST has answered.
+    all taken last, so sibling calls spread over distinct seats. (Across processes,
+    ``SlotRecovery.spread`` does that job.) A claim lasts until its POST has answered; a seat
+    it booked then counts as taken for availability fetched before the booking was confirmed.
+    A resource's capacity is shared by its overlapping slots, so a seat counts against every
+    slot of that resource it overlaps.
     """
 
-    __slots__ = ("_held",)
+    __slots__ = ("_seats",)
+
+    _MEMORY = 300.0  # seconds a booking is remembered; far beyond any sane call budget
 
     def __init__(self) -> None:
-        self._held: dict[SlotKey, int] = {}
+        self._seats: dict[Id | None, list[_Seat]] = {}
 
-    def free_seats(self, slot: Slot) -> int:
-        """Seats of ``slot`` neither booked (as fetched) nor being charged by a sibling call."""
-        taken = slot.current_bookings + self._held.get(slot.key, 0)
+    def free_seats(self, slot: Slot, fetched_at: float) -> int:
+        """Seats of ``slot`` (from availability fetched at ``fetched_at``) that are neither
+        booked nor being charged by a sibling call."""
+        taken = slot.current_bookings + sum(
+            1
+            for seat in self._seats.get(slot.resource_id, ())
+            if seat.start < slot.end
+            and slot.start < seat.end
+            and (seat.booked_at is None or seat.booked_at > fetched_at)
+        )
         return max(slot.max_parallel_bookings - taken, 0)
 
-    def take(self, key: SlotKey) -> None:
-        """Claim one seat of the slot ``key``."""
-        self._held[key] = self._held.get(key, 0) + 1
+    def charging(self) -> int:
+        """How many seats sibling calls are charging right now (POSTs in flight)."""
+        return sum(seat.booked_at is None for seats in self._seats.values() for seat in seats)
 
-    def release(self, key: SlotKey) -> None:
-        """Give back a seat taken with :meth:`take`."""
-        count = self._held.get(key, 0) - 1
-        if count > 0:
-            self._held[key] = count
+    def take(self, key: SlotKey) -> _Seat:
+        """Claim one seat of the slot ``key`` = (resource id, start, end)."""
+        resource_id, start, end = key
+        seat = _Seat(start, end)
+        self._seats.setdefault(resource_id, []).append(seat)
+        return seat
+
+    def release(self, seat: _Seat, key: SlotKey, *, booked_at: float | None = None) -> None:
+        """Give back a seat taken with :meth:`take`; ``booked_at``: its POST booked it then."""
+        seats = self._seats.get(key[0], [])
+        if booked_at is None:
+            seats.remove(seat)
         else:
-            self._held.pop(key, None)
+            seat.booked_at = booked_at
+            horizon = booked_at - self._MEMORY
+            seats[:] = [s for s in seats if s.booked_at is None or s.booked_at >= horizon]
+        if not seats:
+            self._seats.pop(key[0], None)
 
 
 def _positive_int(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -287,15 +319,18 @@ class _Run:
     tried: set[SlotKey] = attrs.field(factory=set)
     alternatives: list[Slot] = attrs.field(factory=list)
     claims: SeatClaims = attrs.field(factory=SeatClaims)
-    held: SlotKey | None = None  # the seat this call has claimed, if any
+    held: tuple[_Seat, SlotKey] | None = None  # the seat this call has claimed, if any
+    fetched_at: float = 0.0  # when the alternatives' availability was requested
 
-    def hold(self, key: SlotKey | None) -> None:
+    def hold(self, key: SlotKey | None, *, booked: bool = False) -> None:
         """Claim ``key``'s seat in place of the one held (``None``: just release)."""
         if self.held is not None:
-            self.claims.release(self.held)
-        self.held = key
-        if key is not None:
-            self.claims.take(key)
+            seat, held_key = self.held
+            self.claims.release(seat, held_key, booked_at=self.now() if booked else None)
+        self.held = None if key is None else (self.claims.take(key), key)
+
+    def free_seats(self, slot: Slot) -> int:
+        return self.claims.free_seats(slot, self.fetched_at)
 
     def now(self) -> float:
         return self.client._transport.clock()
@@ -347,11 +382,12 @@ class _Run:
             booking = await self.client.bookings.create(
                 request, timeout=self.left(), retry=self.retry
             )
-        except RocketLeadError as error:
-            self.attempts.append(Attempt(request, error, self.now() - posted))
+        except BaseException as error:
+            self.hold(None)  # answered or abandoned: the seat is no longer being charged
+            if isinstance(error, RocketLeadError):
+                self.attempts.append(Attempt(request, error, self.now() - posted))
             raise
-        finally:
-            self.hold(None)  # answered (or abandoned): the seat is no longer being charged
+        self.hold(None, booked=True)
         self.attempts.append(Attempt(request, None, self.now() - posted))
         return booking
 
@@ -393,6 +429,7 @@ class _Run:
                 request_sent=False,
             )
         pinned = original.resource_id if policy.pin_resource else None
+        self.fetched_at = self.now()
         availability = await self.client.availability.get(
             calendar_id=original.calendar_id,
             appointment_type_id=original.appointment_type_id,
@@ -416,7 +453,7 @@ class _Run:
         ]
         ranked = rank_candidates(policy.picker, original, candidates)
         # Stable: within each group the picker's order stands.
-        self.alternatives = sorted(ranked, key=lambda slot: self.claims.free_seats(slot) == 0)
+        self.alternatives = sorted(ranked, key=lambda slot: self.free_seats(slot) == 0)
         await self.emit(
             RecoveryEventKind.REFETCHED, request, None, candidates=len(self.alternatives)
         )
@@ -434,7 +471,7 @@ class _Run:
         best = ranked[: self.policy.spread]
         if len(best) == 1:
             return best[0]
-        weights = [self.claims.free_seats(slot) for slot in best]
+        weights = [self.free_seats(slot) for slot in best]
         if not any(weights):
             weights = [1] * len(best)
         return (self.policy.rng or random).choices(best, weights=weights)[0]

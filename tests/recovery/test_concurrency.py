@@ -100,3 +100,26 @@ async def test_fifty_callers_never_overbook_and_never_double_book(
     assert len(booked) >= 2 * seats
     if seats > 1:
         assert exhausted == [], "the window has room for every caller"
+
+
+async def test_calls_sharing_a_client_spread_over_distinct_seats(fake: FakeRocketLead) -> None:
+    """The in-process herd: 20 agents on one client lose the same race at once. With the
+    default policy (no spread) their seat claims still send each to a different free seat, so
+    every caller is booked with at most two POSTs."""
+    demo, state = fake.demo, fake.state
+    for trainer in demo.mitte_trainer_ids:
+        state.resources[trainer] = attrs.evolve(state.resources[trainer], max_parallel_bookings=6)
+    callers = 20
+    fake.fill_slot(demo.mitte_trainer_ids[ANNA], POPULAR, POPULAR + timedelta(hours=1))
+    requests = [trainer_request(demo, ANNA, name=f"caller-{i}") for i in range(callers)]
+
+    async with rl.RocketLeadClient(fake.tokens.write, base_url=fake.url) as client:
+        outcomes = await asyncio.gather(*(client.bookings.book(r, timeout=10) for r in requests))
+        assert client._seat_claims.charging() == 0  # every claim given back
+
+    assert all(outcome.recovered for outcome in outcomes)
+    assert [len(outcome.attempts) for outcome in outcomes] == [2] * callers
+    booked = [(o.booking.resource_id, o.booking.start) for o in outcomes]
+    seats = Counter(booked)
+    assert max(seats.values()) <= 6
+    assert fake.request_count(BOOKINGS) == 2 * callers
