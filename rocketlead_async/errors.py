@@ -160,7 +160,8 @@ class BookingOutcomeUnknown(OutcomeUnknownError):
 class SlotRecoveryExhausted(RocketLeadError):
     """``bookings.book()`` gave up without a booking.
 
-    ``reason`` is one of ``"max_attempts"``, ``"deadline"``, ``"no_candidate"``, ``"declined"``;
+    ``reason`` is one of ``"max_attempts"``, ``"deadline"``, ``"no_candidate"``, ``"declined"``,
+    ``"refetch_failed"`` (availability could not be fetched after the race; see ``__cause__``);
     ``attempts`` is the history of POSTs (what was tried and why each failed); ``alternatives`` are
     fresh, ranked, bookable slots a voice agent can offer (empty only if none exist in the window,
     or none could be fetched before the deadline).
