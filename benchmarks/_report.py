@@ -122,7 +122,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 # -- markdown ---------------------------------------------------------------------------------
 
 
-def _num(value: float, digits: int = 0) -> str:
+def _num(value: float | None, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     return f"{value:,.{digits}f}"
@@ -134,7 +134,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-_VARIANTS = ("raw", "floor", "sdk", "sdk_no_trace")
+_VARIANTS = ("raw", "floor", "sdk")
 
 
 def _overhead_rows(label: str, stats: dict[str, dict[str, float]], tail: str | None) -> list[str]:
@@ -142,13 +142,14 @@ def _overhead_rows(label: str, stats: dict[str, dict[str, float]], tail: str | N
     cells = [label]
     for name in _VARIANTS:
         value = _num(stats[name]["median"])
-        cells.append(f"{value} / {_num(stats[name][tail])}" if tail else value)
+        cells.append(f"{value} / {_num(stats[name].get(tail))}" if tail else value)
     raw = stats["raw"]["median"]
+    sdk_tail, raw_tail = (stats["sdk"].get(tail), stats["raw"].get(tail)) if tail else (None, None)
     cells += [
         _num(stats["floor"]["median"] / raw, 2),
         _num(stats["sdk"]["median"] / raw, 2),
-        _num(stats["sdk"][tail] / stats["raw"][tail], 2) if tail else "",
-        _num(stats["sdk_no_trace"]["median"] / raw, 2),
+        # p5 is missing from files written before it was recorded
+        _num(sdk_tail / raw_tail, 2) if sdk_tail and raw_tail else "",
     ]
     return cells
 
@@ -174,11 +175,9 @@ def _overhead(overhead: dict[str, Any]) -> str:
         "raw",
         "floor",
         "SDK",
-        "SDK w/o trace (diagnostic)",
         "floor/raw",
         "SDK/raw",
         "SDK/raw p95 (p5)",
-        "w/o trace/raw",
     ]
     return _table(headers, rows)
 
@@ -227,6 +226,7 @@ def _contention(contention: dict[str, Any]) -> str:
                 f"{setup['free_seats_at_requested_hour']} / "
                 f"{setup['free_seats_on_the_hour_in_window']}",
                 r["strategy"],
+                str(r.get("clients", 1)),
                 f"{r['booked_share'] * 100:.1f}%",
                 f"{_num(r['posts_per_booked_caller_mean'], 2)} / "
                 f"{r['posts_per_booked_caller_max']}",
@@ -242,6 +242,7 @@ def _contention(contention: dict[str, Any]) -> str:
         "M",
         "free seats: hour / window",
         "strategy",
+        "clients",
         "booked",
         "POSTs per booked caller (mean / max)",
         "POSTs per booking",

@@ -9,16 +9,25 @@ demo's ``popular_start``) on the gym. Before the rush the gym's 15:00 hour is fi
 chosen so that the +-3 h window (the ``SlotRecovery`` default; 12:00-18:00 of gym time) holds
 about twice as many free hour-seats as there are callers: ``capacity = ceil((2M - K) / 5)``.
 
-Strategies, all against one shared ``RocketLeadClient`` (``max_connections >= M``, so every
-caller is in flight at once):
+Strategies, all callers of one (strategy, M) against one shared ``RocketLeadClient`` created for
+that pair (``max_connections >= M``, so every caller is in flight at once), as in a voice-agent
+service whose calls share one client; so the ``book()`` calls share its ``SeatClaims``. Before
+the start signal each client opens one keep-alive connection per caller it serves (``_warm``),
+so that all M callers really start together (see ``_warm`` for what happens otherwise):
 
 - ``naive``: the API docs' loop: POST; on 400 "no longer available", refetch availability over
-  the same +-3 h window and take the first bookable slot; at most 3 POSTs.
+  the same +-3 h window and take the first bookable slot; at most 3 POSTs. It calls
+  ``bookings.create`` and ``availability.get`` directly, so it gets no seat claims: that is the
+  baseline.
 - ``book``: ``client.bookings.book(request, recovery=SlotRecovery())`` (``nearest``, 3 POSTs).
 - ``book_spread4``: the same with ``spread=4`` and a per-caller seeded ``random.Random``.
 - extras (full runs, or ``--extra``): ``max_attempts=5`` with spread 4/8/16, ``pin_resource``,
-  and ``book_weighted``: a ``SlotRecovery.picker`` callable that draws among the 8 nearest
-  candidates in proportion to their free seats (what a seat-aware ``spread`` would do).
+  ``book_weighted`` (a ``SlotRecovery.picker`` callable that draws among the 8 nearest
+  candidates in proportion to the free seats the availability shows; it cannot see sibling
+  claims), and the same ``book()`` / ``spread=4`` with the callers split round-robin over 4
+  clients (``_4clients``: 4 service processes) or one client per caller (``_isolated``: no
+  sibling claims at all, only ``spread`` can keep losers apart; ``book_spread4_x5_isolated``
+  adds ``max_attempts=5``).
 
 Per strategy and M: share of callers booked, POSTs per booked caller (mean/max) and per booking
 overall, availability GETs per booking, time from the start signal to the confirmed booking
@@ -29,6 +38,7 @@ over capacity (must be 0) and callers holding more than one booking (must be 0).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import random
 import time
@@ -243,7 +253,24 @@ EXTRA_STRATEGIES: dict[str, tuple[str, Strategy]] = {
     "book_pinned": ("book(), nearest, pin_resource=True", _book(pin=True)),
     "book_pinned_spread4": ("book(), nearest + spread=4, pin_resource=True", _book(4, pin=True)),
     "book_weighted": ("book(), seat-weighted picker over the 8 nearest", _book(weighted=True)),
+    "book_4clients": ("book(), nearest, callers split over 4 clients", _book()),
+    "book_spread4_4clients": ("book(), spread=4, callers split over 4 clients", _book(4)),
+    "book_isolated": ("book(), nearest, one client per caller", _book()),
+    "book_spread4_isolated": ("book(), spread=4, one client per caller", _book(4)),
+    "book_spread4_x5_isolated": (
+        "book(), spread=4, max_attempts=5, one client per caller",
+        _book(4, 5),
+    ),
 }
+CLIENTS: dict[str, int | None] = {
+    "book_4clients": 4,
+    "book_spread4_4clients": 4,
+    "book_isolated": None,
+    "book_spread4_isolated": None,
+    "book_spread4_x5_isolated": None,
+}
+"""Strategies whose callers do not all share one client: how many clients (None: one each);
+caller ``i`` uses client ``i % n``. Every other strategy: one client for all M callers."""
 
 
 async def _caller(
@@ -268,15 +295,24 @@ async def _caller(
 async def rush(name: str, callers: int) -> dict[str, Any]:
     """One strategy, ``callers`` callers, a fresh fake: the metrics of the module docstring."""
     strategy = {**STRATEGIES, **EXTRA_STRATEGIES}[name][1]
+    count = CLIENTS.get(name, 1) or callers
     async with FakeRocketLead.running(seed=0, latency=LATENCY) as fake:
         arena = Arena(fake, callers)
         seats = await _seats(fake, arena)
-        async with RocketLeadClient(
-            fake.tokens.write, base_url=fake.url, max_connections=max(100, callers)
-        ) as client:
+        async with contextlib.AsyncExitStack() as stack:
+            clients = [
+                await stack.enter_async_context(
+                    RocketLeadClient(
+                        fake.tokens.write, base_url=fake.url, max_connections=max(100, callers)
+                    )
+                )
+                for _ in range(count)
+            ]
+            await _warm(clients, arena)
             go = asyncio.Event()
             tasks = [
-                asyncio.create_task(_caller(strategy, client, arena, i, go)) for i in range(callers)
+                asyncio.create_task(_caller(strategy, clients[i % count], arena, i, go))
+                for i in range(callers)
             ]
             await asyncio.sleep(0)
             posts_before = fake.request_count("POST /connect/calendar_bookings/")
@@ -294,6 +330,7 @@ async def rush(name: str, callers: int) -> dict[str, Any]:
     return {
         "strategy": name,
         "callers": callers,
+        "clients": count,
         "setup": {
             "gym_capacity": arena.capacity,
             "free_seats_at_requested_hour": seats["at_request"],
@@ -315,6 +352,17 @@ async def rush(name: str, callers: int) -> dict[str, Any]:
         "wall_s": wall,
         **audit,
     }
+
+
+async def _warm(clients: list[RocketLeadClient], arena: Arena) -> None:
+    """Open one keep-alive connection per caller before the start signal (concurrent GETs of
+    the calendar). Otherwise M > 128 callers connecting at once overflow the fake's listen
+    queue (aiohttp's backlog, 128): the dropped SYNs are resent after 1 s and those callers
+    join the rush a second late, which makes the outcome at M = 200 vary run to run."""
+    per_client = math.ceil(arena.callers / len(clients))
+    await asyncio.gather(
+        *(client.calendars.get(arena.calendar_id) for client in clients for _ in range(per_client))
+    )
 
 
 async def _seats(fake: FakeRocketLead, arena: Arena) -> dict[str, int]:

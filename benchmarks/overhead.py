@@ -9,11 +9,8 @@ Three clients make the same call against the same server, interleaved block by b
   decode into the same model classes (``decode.bare_structure``). What "SDK overhead" cannot go
   below with these libraries.
 - ``sdk``: ``client.bookings.create(request)`` / ``client.availability.get(...)`` on one
-  ``RocketLeadClient``: request model -> body, deadline, trace hooks, typed errors, strict decode.
-- ``sdk_no_trace``: a diagnostic, not a configuration anyone should run: the same SDK calls on a
-  client whose session was swapped for one without the aiohttp ``TraceConfig`` the SDK installs
-  to learn whether a POST was sent (the input of its outcome-unknown rule). The gap to ``sdk``
-  is what that trace costs per call.
+  ``RocketLeadClient``: request model -> body (a ``BytesPayload`` that notes when aiohttp starts
+  writing it, the input of the outcome-unknown rule), deadline, typed errors, strict decode.
 
 Sequential: one call at a time, per-call wall time. Concurrent: 32 tasks share one client or
 session; throughput per burst, per-call latency under load, and client CPU per call (the server
@@ -69,25 +66,16 @@ class Clients:
         self.raw_session: aiohttp.ClientSession | None = None
         self.floor_session: aiohttp.ClientSession | None = None
         self.client: RocketLeadClient | None = None
-        self.untraced: RocketLeadClient | None = None
 
     async def __aenter__(self) -> Clients:
         self.raw_session = aiohttp.ClientSession()
         self.floor_session = aiohttp.ClientSession()
         self.client = RocketLeadClient(TOKEN, base_url=self.url, timeout=30.0)
-        self.untraced = RocketLeadClient(TOKEN, base_url=self.url, timeout=30.0)
-        # The diagnostic swap (see the module docstring): what Transport.session() would build,
-        # minus trace_configs.
-        transport = self.untraced._transport
-        transport._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
-        transport._session._retry_connection = False
-        transport._loop = asyncio.get_running_loop()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        for client in (self.client, self.untraced):
-            if client is not None:
-                await client.aclose()
+        if self.client is not None:
+            await self.client.aclose()
         for session in (self.raw_session, self.floor_session):
             if session is not None:
                 await session.close()
@@ -95,16 +83,10 @@ class Clients:
     # -- one call each ----------------------------------------------------------------------
 
     def calls(self, endpoint: str) -> dict[str, Call]:
-        """``{"raw": ..., "floor": ..., "sdk": ..., "sdk_no_trace": ...}`` for ``"booking"`` or
-        ``"availability"``."""
-        if None in (self.raw_session, self.floor_session, self.client, self.untraced):
+        """``{"raw": ..., "floor": ..., "sdk": ...}`` for ``"booking"`` or ``"availability"``."""
+        raw, floor, client = self.raw_session, self.floor_session, self.client
+        if raw is None or floor is None or client is None:
             raise RuntimeError("use it as: async with Clients(url) as clients")
-        raw, floor, client, untraced = (
-            self.raw_session,
-            self.floor_session,
-            self.client,
-            self.untraced,
-        )
         if endpoint == "booking":
             url, payload, request = self.url + BOOKINGS_PATH, self.payload, self.request
             auth, json_auth = self._auth, self._json_auth
@@ -122,7 +104,6 @@ class Clients:
                 "raw": raw_booking,
                 "floor": floor_booking,
                 "sdk": lambda: client.bookings.create(request),
-                "sdk_no_trace": lambda: untraced.bookings.create(request),
             }
         url, params, query, auth = self.url + AVAILABILITY_PATH, self.params, self.query, self._auth
 
@@ -138,7 +119,6 @@ class Clients:
             "raw": raw_availability,
             "floor": floor_availability,
             "sdk": lambda: client.availability.get(**query),
-            "sdk_no_trace": lambda: untraced.availability.get(**query),
         }
 
     async def check(self) -> None:
@@ -146,11 +126,11 @@ class Clients:
         expected_slots = len(availability_json()["data"])
         for endpoint in ("booking", "availability"):
             answers = [await call() for call in self.calls(endpoint).values()]
-            raw, floor, sdk, untraced = answers
+            raw, floor, sdk = answers
             if endpoint == "booking":
-                ok = raw["id"] == floor.id == sdk.id == untraced.id
+                ok = raw["id"] == floor.id == sdk.id
             else:
-                counts = {len(raw["data"]), len(floor.slots), len(sdk.slots), len(untraced.slots)}
+                counts = {len(raw["data"]), len(floor.slots), len(sdk.slots)}
                 ok = counts == {expected_slots}
             if not ok:
                 raise AssertionError(f"clients disagree on {endpoint}: {answers!r:.200}")
@@ -197,7 +177,6 @@ def _compare(measured: dict[str, dict[str, Any]], key: str, stat: str) -> dict[s
         "sdk_vs_raw": ratio(value["sdk"], value["raw"]),
         "floor_vs_raw": ratio(value["floor"], value["raw"]),
         "sdk_vs_floor": ratio(value["sdk"], value["floor"]),
-        "sdk_no_trace_vs_raw": ratio(value["sdk_no_trace"], value["raw"]),
     }
 
 

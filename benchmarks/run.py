@@ -1,7 +1,7 @@
 """Run the rocketlead-async benchmarks: print markdown tables, write JSON (and the markdown).
 
-    python benchmarks/run.py            # full: 4-5 min on 2 cores; results/latest.{json,md}
-    python benchmarks/run.py --quick    # < 60 s (15-25 s); results/latest-quick.{json,md}
+    python benchmarks/run.py            # full: 2.5-5 min on 2 cores; results/latest.{json,md}
+    python benchmarks/run.py --quick    # < 60 s (11-25 s); results/latest-quick.{json,md}
     python benchmarks/run.py --quick --output /tmp/bench --only decode,contention
 
 Sections (one module each): ``overhead`` (SDK vs raw aiohttp vs the floor, sequential and 32

@@ -12,11 +12,11 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
 import aiohttp
 import attrs
+from aiohttp.abc import AbstractStreamWriter
 from yarl import URL
 
 from . import _json
@@ -121,26 +121,29 @@ def status_error(
     )
 
 
-async def _mark_started(
-    _session: aiohttp.ClientSession, context: SimpleNamespace, _params: object
-) -> None:
-    if context.trace_request_ctx is not None:
-        context.trace_request_ctx.started = True
+class _Body(aiohttp.BytesPayload):
+    """A JSON request body that notes when aiohttp starts writing it.
 
+    Until then nothing of the request can have reached the server in a form it could act on
+    (headers alone do not make a POST), so a failure or cancellation before that point
+    certainly did not commit. This works for any session, the user's too, and costs nothing
+    on the happy path, unlike an aiohttp trace config.
+    """
 
-async def _mark_sent(
-    _session: aiohttp.ClientSession, context: SimpleNamespace, _params: object
-) -> None:
-    if context.trace_request_ctx is not None:
-        context.trace_request_ctx.sent = True
+    sent = False
 
+    def __init__(self, value: bytes) -> None:
+        super().__init__(value, content_type="application/json")
 
-def _request_sent(trace_ctx: SimpleNamespace) -> bool | None:
-    """What the SDK session's trace saw: ``False`` only when aiohttp started the request and
-    had not written it yet; ``None`` when no trace ran (a user session, a mocked one)."""
-    if not trace_ctx.started:
-        return None
-    return bool(trace_ctx.sent)
+    async def write(self, writer: AbstractStreamWriter) -> None:
+        self.sent = True
+        await super().write(writer)
+
+    async def write_with_length(
+        self, writer: AbstractStreamWriter, content_length: int | None
+    ) -> None:
+        self.sent = True
+        await super().write_with_length(writer, content_length)
 
 
 class Transport:
@@ -187,12 +190,8 @@ class Transport:
             raise RuntimeError("this RocketLeadClient is closed")
         loop = asyncio.get_running_loop()
         if self._session is None:
-            trace = aiohttp.TraceConfig()
-            trace.on_request_start.append(_mark_started)
-            trace.on_request_headers_sent.append(_mark_sent)
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._max_connections),
-                trace_configs=[trace],
             )
             # The SDK owns every retry: aiohttp would silently resend a GET/DELETE once on a
             # dropped keep-alive connection, hiding it from attempt counts and budgets.
@@ -271,26 +270,25 @@ class Transport:
         if call.retry.attempt_timeout is not None and call.retry.attempt_timeout < left:
             limit = call.retry.attempt_timeout
         session = self.session()
-        trace_ctx = SimpleNamespace(started=False, sent=False)
+        body = None if call.body is None else _Body(call.body)
         started = self.clock()
         try:
             async with session.request(
                 method,
                 URL(self.base_url + path, encoded=True),
                 params=call.params,
-                data=call.body,
+                data=body,
                 headers=self._headers if call.body is None else self._json_headers,
                 # aiohttp rounds deadlines of timeouts >= ceil_threshold (5 s) up to the
                 # next whole second of loop time: never, or a call overruns its budget.
                 timeout=aiohttp.ClientTimeout(total=limit, ceil_threshold=math.inf),
                 allow_redirects=False,
-                trace_request_ctx=trace_ctx,
             ) as response:
                 status = response.status
                 raw = await self._read(response, method, path)
                 retry_after = response.headers.get("Retry-After")
         except asyncio.CancelledError:
-            if method == "POST" and _request_sent(trace_ctx) is not False:
+            if body is not None and body.sent:
                 self._outcome_unknown_after_cancel(call)
             raise
         except RocketLeadError:
@@ -304,8 +302,9 @@ class Transport:
         except (asyncio.TimeoutError, aiohttp.ClientError, OSError) as exc:
             timed_out = isinstance(exc, asyncio.TimeoutError)
             self._log_failure(method, path, exc, number, started)
+            sent = None if body is None else body.sent
             raise self._transport_error(
-                call, exc, limit, left, sent=_request_sent(trace_ctx), timed_out=timed_out
+                call, exc, limit, left, sent=sent, timed_out=timed_out
             ) from exc
         finally:
             elapsed = self.clock() - started
@@ -385,9 +384,10 @@ class Transport:
 
     def _decode(self, call: Call[T], status: int, raw: bytes) -> T:
         method, path = call.method, call.path
+        if call.method == "DELETE":
+            # A 2xx DELETE has deleted; whatever body came with it (a proxy page) is moot.
+            return None  # type: ignore[return-value]
         if not raw:
-            if call.method == "DELETE":
-                return None  # type: ignore[return-value]
             raise UnexpectedResponseError("empty body", status=status, method=method, path=path)
         try:
             data = _json.loads(raw)

@@ -140,7 +140,8 @@ class Api:
         if resource_id is not None and store.owned(store.resources, resource_id, org) is None:
             raise validation("unknown resourceId")
         resources = [
-            r for r in store.resources_for(calendar.id, appointment_type.id)
+            r
+            for r in store.resources_for(calendar.id, appointment_type.id)
             if resource_id in (None, r.id)
         ]
         slots = compute_slots(

@@ -140,7 +140,12 @@ def compute_slots(
                 current = count_overlapping(booked, resource.id, slot_start, slot_end)
                 slots.append(
                     ComputedSlot(
-                        resource, window, appointment_type.id, slot_start, slot_end, current,
+                        resource,
+                        window,
+                        appointment_type.id,
+                        slot_start,
+                        slot_end,
+                        current,
                         blocked,
                     )
                 )

@@ -69,8 +69,14 @@ class Bookings:
         if taken >= resource.max_parallel_bookings:
             raise ApiError(400, SLOT_TAKEN)
         return self._insert(
-            calendar.id, resource, appointment_type.id, window.id, start, end,
-            name=optional_str(body, "name"), entry_id=entry_id,
+            calendar.id,
+            resource,
+            appointment_type.id,
+            window.id,
+            start,
+            end,
+            name=optional_str(body, "name"),
+            entry_id=entry_id,
         )
 
     def delete(self, organization_id: str, booking_id: str) -> None:

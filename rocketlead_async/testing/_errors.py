@@ -16,9 +16,7 @@ _log = logging.getLogger("rocketlead_async.testing")
 class ApiError(Exception):
     """Raised by handlers; becomes an error envelope with ``status``."""
 
-    def __init__(
-        self, status: int, message: str, headers: Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message

@@ -100,9 +100,7 @@ class Fault:
         return cls("wrong_shape", commit=True, body_json=body_json)
 
     @classmethod
-    def huge(
-        cls, size_bytes: int, *, content_length: bool = True, commit: bool = False
-    ) -> Fault:
+    def huge(cls, size_bytes: int, *, content_length: bool = True, commit: bool = False) -> Fault:
         """Answer 200 with ``size_bytes`` of valid JSON padding (chunked if no
         ``content_length``)."""
         if size_bytes < 16:

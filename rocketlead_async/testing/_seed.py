@@ -134,7 +134,13 @@ class _Seeder:
     ) -> None:
         for weekday in range(1, 8):
             window = ResourceSlot(
-                self.store.new_id(), self.org, calendar_id, resource_id, weekday, opens, closes,
+                self.store.new_id(),
+                self.org,
+                calendar_id,
+                resource_id,
+                weekday,
+                opens,
+                closes,
                 tuple(types),
             )
             self.store.add(self.store.resource_slots, window)
@@ -171,11 +177,18 @@ class _Seeder:
         return self.store.add(self.store.entries, record).id
 
     def booking(
-        self, calendar_id: str, resource_id: str, type_id: str, start: datetime, minutes: int,
-        name: str, entry_id: str | None = None,
+        self,
+        calendar_id: str,
+        resource_id: str,
+        type_id: str,
+        start: datetime,
+        minutes: int,
+        name: str,
+        entry_id: str | None = None,
     ) -> str:
         window = next(
-            w for w in self.store.resource_slots.values()
+            w
+            for w in self.store.resource_slots.values()
             if w.resource_id == resource_id and w.weekday == start.isoweekday()
         )
         record = Booking(
@@ -225,8 +238,9 @@ def seed_demo(store: Store) -> DemoOrg:
         s.weekly(calendar, trainer, time(9), time(18), [personal, trial])
     s.weekly(mitte, studio, time(17), time(20), [group])
 
-    lunches = [s.blocker(mitte, anna, "Lunch break", _local(d, 12), _local(d, 13))
-               for d in range(22, 30)]
+    lunches = [
+        s.blocker(mitte, anna, "Lunch break", _local(d, 12), _local(d, 13)) for d in range(22, 30)
+    ]
     lunches.append(s.blocker(kreuzberg, None, "Team lunch", _local(24, 12), _local(24, 13)))
 
     new = LeadState(store.new_id(), "New", "#3b82f6", default=True)
@@ -236,14 +250,17 @@ def seed_demo(store: Store) -> DemoOrg:
     visits = CustomField(store.new_id(), "Visits per week", "number")
     table = s.table("Leads", (new, contacted, booked), (goal, visits), _LEAD_DATA_FIELDS)
     mia = s.entry(
-        table, booked.id,
-        {"firstName": _value("Mia"), "lastName": _value("Wagner"),
-         "phone": _value("+4930123456"), "email": _value("mia@example.com")},
+        table,
+        booked.id,
+        {
+            "firstName": _value("Mia"),
+            "lastName": _value("Wagner"),
+            "phone": _value("+4930123456"),
+            "email": _value("mia@example.com"),
+        },
         {goal.id: "Marathon", visits.id: 2},
     )
-    jonas = s.entry(
-        table, new.id, {"firstName": _value("Jonas"), "phone": _value("+4930654321")}
-    )
+    jonas = s.entry(table, new.id, {"firstName": _value("Jonas"), "phone": _value("+4930654321")})
     bookings = (
         s.booking(mitte, anna, personal, _local(24, 15), 60, "Mia Wagner", mia),
         s.booking(mitte, studio, group, _local(24, 18), 60, "Lena Fischer"),

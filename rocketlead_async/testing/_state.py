@@ -65,10 +65,14 @@ class Store:
 
     def resources_for(self, calendar_id: str, appointment_type_id: str) -> list[Resource]:
         """Resources mapped both to the calendar and to the appointment type."""
-        in_calendar = {m.resource_id for m in self.calendar_mappings.values()
-                       if m.calendar_id == calendar_id}
-        for_type = {m.resource_id for m in self.type_mappings.values()
-                    if m.appointment_type_id == appointment_type_id}
+        in_calendar = {
+            m.resource_id for m in self.calendar_mappings.values() if m.calendar_id == calendar_id
+        }
+        for_type = {
+            m.resource_id
+            for m in self.type_mappings.values()
+            if m.appointment_type_id == appointment_type_id
+        }
         return [r for r in self.resources.values() if r.id in in_calendar & for_type]
 
     def windows_for(
@@ -77,7 +81,8 @@ class Store:
         """Weekly windows in the calendar, of those resources, that offer the type."""
         wanted = set(resource_ids)
         return [
-            w for w in self.resource_slots.values()
+            w
+            for w in self.resource_slots.values()
             if w.calendar_id == calendar_id
             and w.resource_id in wanted
             and appointment_type_id in w.appointment_type_ids

@@ -84,4 +84,3 @@ def query_positive_int(query: Mapping[str, str], field: str) -> int | None:
     if not value.isdigit() or int(value) <= 0:
         raise validation(f"{field} must be a positive integer")
     return int(value)
-

@@ -47,19 +47,31 @@ class Wire:
     def headers(self, token: str | None) -> dict[str, str]:
         if token is None:
             return {}
-        scopes = {"read": self.fake.tokens.read, "write": self.fake.tokens.write,
-                  "admin": self.fake.tokens.admin}
+        scopes = {
+            "read": self.fake.tokens.read,
+            "write": self.fake.tokens.write,
+            "admin": self.fake.tokens.admin,
+        }
         return {"Authorization": f"Bearer {scopes.get(token, token)}"}
 
     async def call(
-        self, method: str, path: str, *, token: str | None = "admin",
-        json: Any = None, params: Mapping[str, str] | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = "admin",
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: aiohttp.ClientTimeout | None = None,
     ) -> Reply:
         sent = {**self.headers(token), **(headers or {})}
         async with self.session.request(
-            method, self.fake.url + path, json=json, params=params, headers=sent,
+            method,
+            self.fake.url + path,
+            json=json,
+            params=params,
+            headers=sent,
             timeout=timeout or aiohttp.ClientTimeout(total=10),
         ) as response:
             raw = await response.read()

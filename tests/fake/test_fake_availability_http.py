@@ -10,8 +10,16 @@ from fake_support import Wire
 from rocketlead_async.testing import FakeRocketLead
 
 SLOT_KEYS = {
-    "resourceId", "resourceName", "resourceColor", "resourceSlotId", "appointmentTypeId",
-    "startDateTime", "endDateTime", "maxParallelBookings", "currentBookings", "available",
+    "resourceId",
+    "resourceName",
+    "resourceColor",
+    "resourceSlotId",
+    "appointmentTypeId",
+    "startDateTime",
+    "endDateTime",
+    "maxParallelBookings",
+    "currentBookings",
+    "available",
 }
 
 
@@ -92,14 +100,16 @@ async def test_step_length(wire: Wire, fake: FakeRocketLead) -> None:
 async def test_resource_filter(wire: Wire, fake: FakeRocketLead) -> None:
     anna = fake.demo.mitte_trainer_ids[0]
     body = await availability(
-        wire, **personal(fake, resourceId=anna, start="2027-03-23T08:00:00Z",
-                         end="2027-03-23T12:00:00Z")
+        wire,
+        **personal(fake, resourceId=anna, start="2027-03-23T08:00:00Z", end="2027-03-23T12:00:00Z"),
     )
     assert {s["resourceId"] for s in body["data"]} == {anna}
     clara = fake.demo.kreuzberg_trainer_ids[0]
     other_location = await availability(
-        wire, **personal(fake, resourceId=clara, start="2027-03-23T08:00:00Z",
-                         end="2027-03-23T12:00:00Z")
+        wire,
+        **personal(
+            fake, resourceId=clara, start="2027-03-23T08:00:00Z", end="2027-03-23T12:00:00Z"
+        ),
     )
     assert other_location["data"] == []
 
@@ -194,16 +204,25 @@ async def test_group_class_hourly_with_capacity(wire: Wire, fake: FakeRocketLead
         ("appointmentTypeId", {}, "Validation failed: appointmentTypeId is required"),
         ("start", {}, "Validation failed: start is required"),
         ("end", {}, "Validation failed: end is required"),
-        (None, {"start": "2027-03-23T08:00:00"},
-         "Validation failed: start must be an ISO-8601 timestamp with offset"),
+        (
+            None,
+            {"start": "2027-03-23T08:00:00"},
+            "Validation failed: start must be an ISO-8601 timestamp with offset",
+        ),
         (None, {"end": "soon"}, "Validation failed: end must be an ISO-8601 timestamp with offset"),
         (None, {"end": "2027-03-23T07:00:00Z"}, "Validation failed: end must be after start"),
-        (None, {"end": "2029-03-23T07:00:00Z"},
-         "Validation failed: the range from start to end must not exceed 366 days"),
+        (
+            None,
+            {"end": "2029-03-23T07:00:00Z"},
+            "Validation failed: the range from start to end must not exceed 366 days",
+        ),
         (None, {"stepLength": "0"}, "Validation failed: stepLength must be a positive integer"),
         (None, {"stepLength": "ten"}, "Validation failed: stepLength must be a positive integer"),
-        (None, {"includeUnavailable": "yes"},
-         "Validation failed: includeUnavailable must be true or false"),
+        (
+            None,
+            {"includeUnavailable": "yes"},
+            "Validation failed: includeUnavailable must be true or false",
+        ),
         (None, {"calendarId": "nope"}, "Validation failed: unknown calendarId"),
         (None, {"appointmentTypeId": "nope"}, "Validation failed: unknown appointmentTypeId"),
         (None, {"resourceId": "nope"}, "Validation failed: unknown resourceId"),

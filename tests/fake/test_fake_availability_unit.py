@@ -30,8 +30,14 @@ def window(
     resource: Resource, weekday: int, opens: int, closes: int, wid: str = ""
 ) -> ResourceSlot:
     return ResourceSlot(
-        wid or f"{resource.id}-{weekday}", ORG, "cal", resource.id, weekday, time(opens),
-        time(closes), (TYPE.id,),
+        wid or f"{resource.id}-{weekday}",
+        ORG,
+        "cal",
+        resource.id,
+        weekday,
+        time(opens),
+        time(closes),
+        (TYPE.id,),
     )
 
 
@@ -45,8 +51,14 @@ def booking(resource: Resource, start: datetime, end: datetime) -> Booking:
 
 def slots(**kw: object) -> list[tuple[str, datetime, int, bool]]:
     args: dict[str, object] = {
-        "zone": BERLIN, "appointment_type": TYPE, "resources": [ANNA], "windows": [],
-        "bookings": [], "blockers": [], "start": utc(22, 0), "end": utc(31, 0),
+        "zone": BERLIN,
+        "appointment_type": TYPE,
+        "resources": [ANNA],
+        "windows": [],
+        "bookings": [],
+        "blockers": [],
+        "start": utc(22, 0),
+        "end": utc(31, 0),
     }
     args.update(kw)
     computed = compute_slots(**args)  # type: ignore[arg-type]
@@ -167,8 +179,15 @@ def test_every_computed_slot_is_bookable_and_in_order(
     start = utc(22, 0) + timedelta(minutes=start_minutes)
     end = start + timedelta(minutes=span_minutes)
     computed = compute_slots(
-        zone=BERLIN, appointment_type=TYPE, resources=[ANNA, BEN], windows=week, bookings=[],
-        blockers=[], start=start, end=end, step_minutes=step,
+        zone=BERLIN,
+        appointment_type=TYPE,
+        resources=[ANNA, BEN],
+        windows=week,
+        bookings=[],
+        blockers=[],
+        start=start,
+        end=end,
+        step_minutes=step,
     )
     assert [s.start for s in computed] == sorted(s.start for s in computed)
     for slot in computed:

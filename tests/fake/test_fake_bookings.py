@@ -15,27 +15,44 @@ BOOKINGS = "/connect/calendar_bookings/"
 TAKEN = {"statusCode": 400, "message": "The selected time slot is no longer available"}
 
 
-async def slots(wire: Wire, calendar_id: str, type_id: str, start: str, end: str,
-                **extra: str) -> list[dict[str, Any]]:
-    params = {"calendarId": calendar_id, "appointmentTypeId": type_id, "start": start,
-              "end": end, **extra}
+async def slots(
+    wire: Wire, calendar_id: str, type_id: str, start: str, end: str, **extra: str
+) -> list[dict[str, Any]]:
+    params = {
+        "calendarId": calendar_id,
+        "appointmentTypeId": type_id,
+        "start": start,
+        "end": end,
+        **extra,
+    }
     reply = await wire.get("/connect/availability/", params=params)
     data: list[dict[str, Any]] = reply.json["data"]
     return data
 
 
-async def ben_slot(wire: Wire, fake: FakeRocketLead, start: str = "2027-03-25T09:00:00Z",
-                   end: str = "2027-03-25T10:00:00Z") -> dict[str, Any]:
+async def ben_slot(
+    wire: Wire,
+    fake: FakeRocketLead,
+    start: str = "2027-03-25T09:00:00Z",
+    end: str = "2027-03-25T10:00:00Z",
+) -> dict[str, Any]:
     demo = fake.demo
-    found = await slots(wire, demo.mitte_calendar_id, demo.personal_training_type_id, start, end,
-                        resourceId=demo.mitte_trainer_ids[1])
+    found = await slots(
+        wire,
+        demo.mitte_calendar_id,
+        demo.personal_training_type_id,
+        start,
+        end,
+        resourceId=demo.mitte_trainer_ids[1],
+    )
     return found[0]
 
 
 async def test_booking_response_shape(wire: Wire, fake: FakeRocketLead, clock: Clock) -> None:
     slot = await ben_slot(wire, fake)
-    reply = await wire.post(BOOKINGS, slot_booking(slot, fake.demo.mitte_calendar_id),
-                            token="write")
+    reply = await wire.post(
+        BOOKINGS, slot_booking(slot, fake.demo.mitte_calendar_id), token="write"
+    )
     assert reply.status == 201
     booking = reply.json
     assert booking == {
@@ -77,12 +94,19 @@ async def test_entry_id_links_the_lead(wire: Wire, fake: FakeRocketLead) -> None
     assert booking["tableEntryId"] == jonas
     assert booking["tableId"] == demo.table_id
     assert booking["tableEntryData"] == {
-        "firstName": {"value": "Jonas"}, "phone": {"value": "+4930654321"},
+        "firstName": {"value": "Jonas"},
+        "phone": {"value": "+4930654321"},
     }
     assert (booking["leadStateName"], booking["leadStateColor"]) == ("New", "#3b82f6")
     schema = booking["tableSchemaFields"]
-    assert set(schema) == {"firstName", "lastName", "phone", "email", demo.goal_field_id,
-                           demo.visits_field_id}
+    assert set(schema) == {
+        "firstName",
+        "lastName",
+        "phone",
+        "email",
+        demo.goal_field_id,
+        demo.visits_field_id,
+    }
     assert schema["phone"] == {
         "friendlyName": "Phone",
         "type": "phone",
@@ -101,14 +125,20 @@ async def test_entry_id_links_the_lead(wire: Wire, fake: FakeRocketLead) -> None
 
 async def test_unknown_data_keys_appear_in_schema(wire: Wire, fake: FakeRocketLead) -> None:
     demo = fake.demo
-    entry = (await wire.post("/connect/table_entries/", {
-        "tableId": demo.table_id, "leadStateId": demo.contacted_lead_state_id,
-        "data": {"firstName": {"value": "Ola"}, "notes": {"value": "evenings"}},
-    })).json
+    entry = (
+        await wire.post(
+            "/connect/table_entries/",
+            {
+                "tableId": demo.table_id,
+                "leadStateId": demo.contacted_lead_state_id,
+                "data": {"firstName": {"value": "Ola"}, "notes": {"value": "evenings"}},
+            },
+        )
+    ).json
     slot = await ben_slot(wire, fake)
-    booking = (await wire.post(
-        BOOKINGS, slot_booking(slot, demo.mitte_calendar_id, entryId=entry["id"])
-    )).json
+    booking = (
+        await wire.post(BOOKINGS, slot_booking(slot, demo.mitte_calendar_id, entryId=entry["id"]))
+    ).json
     assert booking["tableSchemaFields"]["notes"]["friendlyName"] == "notes"
     assert booking["tableSchemaFields"]["notes"]["frequency"] == 1
     assert booking["leadStateName"] == "Contacted"
@@ -134,20 +164,28 @@ def _valid(fake: FakeRocketLead) -> dict[str, Any]:
         ({"resourceId": None}, "resourceId is required"),
         ({"appointmentTypeId": None}, "appointmentTypeId is required"),
         ({"calendarId": 7}, "calendarId must be a string"),
-        ({"startDateTime": "2027-03-25T09:00:00"},
-         "startDateTime must be an ISO-8601 timestamp with offset"),
+        (
+            {"startDateTime": "2027-03-25T09:00:00"},
+            "startDateTime must be an ISO-8601 timestamp with offset",
+        ),
         ({"endDateTime": "later"}, "endDateTime must be an ISO-8601 timestamp with offset"),
         ({"endDateTime": "2027-03-25T09:00:00.000Z"}, "endDateTime must be after startDateTime"),
         ({"calendarId": "nope"}, "unknown calendarId"),
         ({"resourceId": "nope"}, "unknown resourceId"),
         ({"appointmentTypeId": "nope"}, "unknown appointmentTypeId"),
         ({"entryId": "nope"}, "unknown entryId"),
-        ({"startDateTime": "2027-03-25T09:10:30Z", "endDateTime": "2027-03-25T10:10:30Z"},
-         "no bookable slot at the requested time"),
-        ({"startDateTime": "2027-03-25T09:00:00Z", "endDateTime": "2027-03-25T09:30:00Z"},
-         "no bookable slot at the requested time"),
-        ({"startDateTime": "2027-03-25T19:00:00Z", "endDateTime": "2027-03-25T20:00:00Z"},
-         "no bookable slot at the requested time"),
+        (
+            {"startDateTime": "2027-03-25T09:10:30Z", "endDateTime": "2027-03-25T10:10:30Z"},
+            "no bookable slot at the requested time",
+        ),
+        (
+            {"startDateTime": "2027-03-25T09:00:00Z", "endDateTime": "2027-03-25T09:30:00Z"},
+            "no bookable slot at the requested time",
+        ),
+        (
+            {"startDateTime": "2027-03-25T19:00:00Z", "endDateTime": "2027-03-25T20:00:00Z"},
+            "no bookable slot at the requested time",
+        ),
         ({"resourceSlotId": "nope"}, "resourceSlotId does not match the requested slot"),
     ],
 )
@@ -169,7 +207,8 @@ async def test_body_must_be_an_object(wire: Wire, raw: bytes) -> None:
     ) as response:
         assert response.status == 400
         assert await response.json() == {
-            "statusCode": 400, "message": "Validation failed: body must be a JSON object",
+            "statusCode": 400,
+            "message": "Validation failed: body must be a JSON object",
         }
 
 
@@ -179,16 +218,22 @@ async def test_body_must_be_an_object(wire: Wire, raw: bytes) -> None:
         # Resource not in that calendar; type not offered by the resource; Anna's lunch.
         {"calendarId": "kreuzberg"},
         {"appointmentTypeId": "group"},
-        {"resourceId": "anna", "startDateTime": "2027-03-25T11:00:00Z",
-         "endDateTime": "2027-03-25T12:00:00Z"},
+        {
+            "resourceId": "anna",
+            "startDateTime": "2027-03-25T11:00:00Z",
+            "endDateTime": "2027-03-25T12:00:00Z",
+        },
     ],
 )
 async def test_slot_must_be_produced_by_availability(
     wire: Wire, fake: FakeRocketLead, change: dict[str, str]
 ) -> None:
     demo = fake.demo
-    aliases = {"kreuzberg": demo.kreuzberg_calendar_id, "group": demo.group_class_type_id,
-               "anna": demo.mitte_trainer_ids[0]}
+    aliases = {
+        "kreuzberg": demo.kreuzberg_calendar_id,
+        "group": demo.group_class_type_id,
+        "anna": demo.mitte_trainer_ids[0],
+    }
     body = {**_valid(fake), **{k: aliases.get(v, v) for k, v in change.items()}}
     reply = await wire.post(BOOKINGS, body)
     assert reply.json["message"] == "Validation failed: no bookable slot at the requested time"
@@ -202,22 +247,35 @@ async def test_foreign_ids_are_unknown(wire: Wire, fake: FakeRocketLead) -> None
 
 
 async def test_custom_step_slots_are_bookable(wire: Wire, fake: FakeRocketLead) -> None:
-    body = {**_valid(fake), "startDateTime": "2027-03-25T09:15:00Z",
-            "endDateTime": "2027-03-25T10:15:00Z"}
+    body = {
+        **_valid(fake),
+        "startDateTime": "2027-03-25T09:15:00Z",
+        "endDateTime": "2027-03-25T10:15:00Z",
+    }
     assert (await wire.post(BOOKINGS, body)).status == 201
 
 
 async def test_group_class_takes_eight_then_refuses(wire: Wire, fake: FakeRocketLead) -> None:
     demo = fake.demo
-    [slot] = await slots(wire, demo.mitte_calendar_id, demo.group_class_type_id,
-                         "2027-03-25T17:00:00+01:00", "2027-03-25T18:00:00+01:00")
+    [slot] = await slots(
+        wire,
+        demo.mitte_calendar_id,
+        demo.group_class_type_id,
+        "2027-03-25T17:00:00+01:00",
+        "2027-03-25T18:00:00+01:00",
+    )
     body = slot_booking(slot, demo.mitte_calendar_id)
     statuses = [(await wire.post(BOOKINGS, {**body, "name": f"P{i}"})).status for i in range(8)]
     assert statuses == [201] * 8
     ninth = await wire.post(BOOKINGS, body)
     assert (ninth.status, ninth.json) == (400, TAKEN)
-    [after] = await slots(wire, demo.mitte_calendar_id, demo.group_class_type_id,
-                          "2027-03-25T17:00:00+01:00", "2027-03-25T18:00:00+01:00")
+    [after] = await slots(
+        wire,
+        demo.mitte_calendar_id,
+        demo.group_class_type_id,
+        "2027-03-25T17:00:00+01:00",
+        "2027-03-25T18:00:00+01:00",
+    )
     assert (after["currentBookings"], after["available"]) == (8, False)
 
 
@@ -228,15 +286,21 @@ async def test_trainer_takes_one(wire: Wire, fake: FakeRocketLead) -> None:
     second = await wire.post(BOOKINGS, body)
     assert (second.status, second.json) == (400, TAKEN)
     # An overlapping half-hour-shifted slot is taken too.
-    shifted = {**body, "startDateTime": "2027-03-25T09:30:00Z",
-               "endDateTime": "2027-03-25T10:30:00Z"}
+    shifted = {
+        **body,
+        "startDateTime": "2027-03-25T09:30:00Z",
+        "endDateTime": "2027-03-25T10:30:00Z",
+    }
     assert (await wire.post(BOOKINGS, shifted)).json == TAKEN
 
 
 async def test_concurrent_posts_never_overbook(wire: Wire, fake: FakeRocketLead) -> None:
     demo = fake.demo
-    body = {**_valid(fake), "startDateTime": demo.popular_start.isoformat(),
-            "endDateTime": demo.popular_end.isoformat()}
+    body = {
+        **_valid(fake),
+        "startDateTime": demo.popular_start.isoformat(),
+        "endDateTime": demo.popular_end.isoformat(),
+    }
     replies = await asyncio.gather(*(wire.post(BOOKINGS, body) for _ in range(12)))
     assert sorted(r.status for r in replies) == [201] + [400] * 11
     assert {r.json["message"] for r in replies if r.status == 400} == {TAKEN["message"]}
@@ -244,9 +308,12 @@ async def test_concurrent_posts_never_overbook(wire: Wire, fake: FakeRocketLead)
 
 async def test_popular_hour_seeded_booking_fills_anna(wire: Wire, fake: FakeRocketLead) -> None:
     demo = fake.demo
-    body = {**_valid(fake), "resourceId": demo.mitte_trainer_ids[0],
-            "startDateTime": demo.popular_start.isoformat(),
-            "endDateTime": demo.popular_end.isoformat()}
+    body = {
+        **_valid(fake),
+        "resourceId": demo.mitte_trainer_ids[0],
+        "startDateTime": demo.popular_start.isoformat(),
+        "endDateTime": demo.popular_end.isoformat(),
+    }
     assert (await wire.post(BOOKINGS, body)).json == TAKEN
 
 
@@ -264,15 +331,16 @@ async def test_delete_then_404(wire: Wire, fake: FakeRocketLead) -> None:
 async def test_deleting_frees_the_seat(wire: Wire, fake: FakeRocketLead) -> None:
     demo = fake.demo
     await wire.call("DELETE", f"{BOOKINGS}{demo.booking_ids[0]}")
-    body = {**_valid(fake), "resourceId": demo.mitte_trainer_ids[0],
-            "startDateTime": demo.popular_start.isoformat(),
-            "endDateTime": demo.popular_end.isoformat()}
+    body = {
+        **_valid(fake),
+        "resourceId": demo.mitte_trainer_ids[0],
+        "startDateTime": demo.popular_start.isoformat(),
+        "endDateTime": demo.popular_end.isoformat(),
+    }
     assert (await wire.post(BOOKINGS, body)).status == 201
 
 
-async def test_events_of_create_and_delete(
-    wire: Wire, fake: FakeRocketLead, clock: Clock
-) -> None:
+async def test_events_of_create_and_delete(wire: Wire, fake: FakeRocketLead, clock: Clock) -> None:
     slot = await ben_slot(wire, fake)
     booking = (await wire.post(BOOKINGS, slot_booking(slot, fake.demo.mitte_calendar_id))).json
     assert [(e.name, e.subject_id, e.status) for e in fake.events] == [
@@ -307,8 +375,13 @@ async def test_delete_cancels_both_pending(wire: Wire, fake: FakeRocketLead) -> 
 
 async def test_race_takes_the_slot_before_the_recheck(wire: Wire, fake: FakeRocketLead) -> None:
     demo = fake.demo
-    [slot] = await slots(wire, demo.mitte_calendar_id, demo.group_class_type_id,
-                         "2027-03-25T17:00:00+01:00", "2027-03-25T18:00:00+01:00")
+    [slot] = await slots(
+        wire,
+        demo.mitte_calendar_id,
+        demo.group_class_type_id,
+        "2027-03-25T17:00:00+01:00",
+        "2027-03-25T18:00:00+01:00",
+    )
     fake.race_next_bookings()
     assert fake.races_pending == 1
     # A failing POST does not consume the race.
@@ -322,8 +395,13 @@ async def test_race_takes_the_slot_before_the_recheck(wire: Wire, fake: FakeRock
     assert {b.resource_slot_id for b in phantoms} == {slot["resourceSlotId"]}
     assert len(fake.events_named("calendar.appointment.booked")) == 8
     # The neighbouring hour is untouched, so recovery has somewhere to go.
-    later = await slots(wire, demo.mitte_calendar_id, demo.group_class_type_id,
-                        "2027-03-25T18:00:00+01:00", "2027-03-25T19:00:00+01:00")
+    later = await slots(
+        wire,
+        demo.mitte_calendar_id,
+        demo.group_class_type_id,
+        "2027-03-25T18:00:00+01:00",
+        "2027-03-25T19:00:00+01:00",
+    )
     assert later[0]["available"] is True
 
 
@@ -336,11 +414,13 @@ async def test_race_counts_only_successful_posts(wire: Wire, fake: FakeRocketLea
     assert (await wire.post(BOOKINGS, body)).json == TAKEN  # genuinely full: race kept
     assert fake.races_pending == 1
     other = await ben_slot(wire, fake, "2027-03-25T12:00:00Z", "2027-03-25T13:00:00Z")
-    assert (await wire.post(BOOKINGS, slot_booking(other, fake.demo.mitte_calendar_id))).json \
-        == TAKEN
+    assert (
+        await wire.post(BOOKINGS, slot_booking(other, fake.demo.mitte_calendar_id))
+    ).json == TAKEN
     third = await ben_slot(wire, fake, "2027-03-25T14:00:00Z", "2027-03-25T15:00:00Z")
-    assert (await wire.post(BOOKINGS, slot_booking(third, fake.demo.mitte_calendar_id))).status \
-        == 201
+    assert (
+        await wire.post(BOOKINGS, slot_booking(third, fake.demo.mitte_calendar_id))
+    ).status == 201
 
 
 async def test_fill_slot(wire: Wire, fake: FakeRocketLead) -> None:
@@ -351,11 +431,14 @@ async def test_fill_slot(wire: Wire, fake: FakeRocketLead) -> None:
     assert len(ids) == 8
     filled = fake.state.bookings[ids[0]]
     assert (filled.calendar_id, filled.appointment_type_id, filled.name) == (
-        demo.mitte_calendar_id, demo.group_class_type_id, "Walk-in",
+        demo.mitte_calendar_id,
+        demo.group_class_type_id,
+        "Walk-in",
     )
     assert fake.fill_slot(demo.group_class_resource_id, start, end) == []
-    [slot] = await slots(wire, demo.mitte_calendar_id, demo.group_class_type_id,
-                         start.isoformat(), end.isoformat())
+    [slot] = await slots(
+        wire, demo.mitte_calendar_id, demo.group_class_type_id, start.isoformat(), end.isoformat()
+    )
     assert slot["available"] is False
     with pytest.raises(ValueError, match="timezone-aware"):
         fake.fill_slot(demo.group_class_resource_id, start.replace(tzinfo=None), end)

@@ -64,9 +64,7 @@ async def test_times_counts_and_then_normal(wire: Wire, fake: FakeRocketLead) ->
     assert fake.request_count(POST_BOOKING) == 3
 
 
-async def test_plans_apply_in_order_and_star_matches_all(
-    wire: Wire, fake: FakeRocketLead
-) -> None:
+async def test_plans_apply_in_order_and_star_matches_all(wire: Wire, fake: FakeRocketLead) -> None:
     fake.faults.add("*", Fault.status(500))
     fake.faults.add(CALENDARS, Fault.status(502))
     assert (await wire.get("/connect/tables/")).status == 500
@@ -115,8 +113,9 @@ async def test_latency_after_commit_outlives_a_client_timeout(
 ) -> None:
     fake.faults.add(POST_BOOKING, Fault.latency(0.05, commit=True))
     with pytest.raises(asyncio.TimeoutError):
-        await wire.call("POST", BOOKINGS, json=booking_body(fake),
-                        timeout=aiohttp.ClientTimeout(total=0.02))
+        await wire.call(
+            "POST", BOOKINGS, json=booking_body(fake), timeout=aiohttp.ClientTimeout(total=0.02)
+        )
     for _ in range(200):  # on a loaded machine the commit may trail the client's timeout
         if created(fake):
             break

@@ -84,7 +84,8 @@ async def test_create_validation(
     body = {k: v for k, v in {**new_lead(fake), **change}.items() if v is not None}
     reply = await wire.post(ENTRIES, body)
     assert (reply.status, reply.json) == (
-        400, {"statusCode": 400, "message": f"Validation failed: {message}"},
+        400,
+        {"statusCode": 400, "message": f"Validation failed: {message}"},
     )
     assert fake.events == []
 
@@ -100,19 +101,33 @@ async def patch(wire: Wire, entry_id: str, body: Any) -> Any:
 
 async def test_merge_patch(wire: Wire, fake: FakeRocketLead, clock: Clock) -> None:
     demo = fake.demo
-    created = (await wire.post(ENTRIES, new_lead(fake, customFieldData={
-        demo.goal_field_id: "Strength", demo.visits_field_id: 3,
-    }))).json
+    created = (
+        await wire.post(
+            ENTRIES,
+            new_lead(
+                fake,
+                customFieldData={
+                    demo.goal_field_id: "Strength",
+                    demo.visits_field_id: 3,
+                },
+            ),
+        )
+    ).json
     clock.advance(minutes=5)
-    reply = await patch(wire, created["id"], {
-        "data": {"email": None, "phone": {"value": "+49301"}, "firstName": {"note": "x"}},
-        "customFieldData": {demo.visits_field_id: None},
-        "archived": True,
-    })
+    reply = await patch(
+        wire,
+        created["id"],
+        {
+            "data": {"email": None, "phone": {"value": "+49301"}, "firstName": {"note": "x"}},
+            "customFieldData": {demo.visits_field_id: None},
+            "archived": True,
+        },
+    )
     assert reply.status == 200
     entry = reply.json
     assert entry["data"] == {
-        "firstName": {"value": "Ada", "note": "x"}, "phone": {"value": "+49301"},
+        "firstName": {"value": "Ada", "note": "x"},
+        "phone": {"value": "+49301"},
     }
     assert entry["customFieldData"] == {demo.goal_field_id: "Strength"}
     assert entry["archived"] is True
@@ -185,15 +200,30 @@ async def test_booking_shows_the_current_lead_state(wire: Wire, fake: FakeRocket
     demo = fake.demo
     mia = demo.lead_entry_ids[0]
     await patch(wire, mia, {"leadStateId": demo.contacted_lead_state_id})
-    slot = (await wire.get("/connect/availability/", params={
-        "calendarId": demo.mitte_calendar_id, "appointmentTypeId": demo.trial_session_type_id,
-        "start": "2027-03-26T09:00:00Z", "end": "2027-03-26T09:30:00Z",
-    })).json["data"][0]
-    booking = (await wire.post("/connect/calendar_bookings/", {
-        "calendarId": demo.mitte_calendar_id, "resourceId": slot["resourceId"],
-        "appointmentTypeId": slot["appointmentTypeId"], "entryId": mia,
-        "startDateTime": slot["startDateTime"], "endDateTime": slot["endDateTime"],
-    })).json
+    slot = (
+        await wire.get(
+            "/connect/availability/",
+            params={
+                "calendarId": demo.mitte_calendar_id,
+                "appointmentTypeId": demo.trial_session_type_id,
+                "start": "2027-03-26T09:00:00Z",
+                "end": "2027-03-26T09:30:00Z",
+            },
+        )
+    ).json["data"][0]
+    booking = (
+        await wire.post(
+            "/connect/calendar_bookings/",
+            {
+                "calendarId": demo.mitte_calendar_id,
+                "resourceId": slot["resourceId"],
+                "appointmentTypeId": slot["appointmentTypeId"],
+                "entryId": mia,
+                "startDateTime": slot["startDateTime"],
+                "endDateTime": slot["endDateTime"],
+            },
+        )
+    ).json
     assert (booking["leadStateName"], booking["leadStateColor"]) == ("Contacted", "#f59e0b")
 
 

@@ -11,7 +11,12 @@ ORG_SHAPES = {
     "/connect/calendar/": {"id", "name", "tzdata", "organizationId"},
     "/connect/resources/": {"id", "name", "color", "maxParallelBookings", "organizationId"},
     "/connect/appointment_types/": {
-        "id", "name", "bookingLength", "searchLength", "bufferAfter", "dynamicLength",
+        "id",
+        "name",
+        "bookingLength",
+        "searchLength",
+        "bufferAfter",
+        "dynamicLength",
         "organizationId",
     },
     "/connect/tables/": {"id", "name", "organizationId", "leadStates", "customFields"},
@@ -99,13 +104,17 @@ async def test_table_shape(wire: Wire, fake: FakeRocketLead) -> None:
     assert table["name"] == "Leads"
     states = table["leadStates"]
     assert [(s["name"], s["default"]) for s in states] == [
-        ("New", True), ("Contacted", False), ("Booked", False),
+        ("New", True),
+        ("Contacted", False),
+        ("Booked", False),
     ]
     assert all(set(s) == {"id", "name", "color", "default"} for s in states)
     assert states[0]["id"] == fake.demo.default_lead_state_id
     fields = {f["id"]: f for f in table["customFields"]}
     assert fields[fake.demo.goal_field_id] == {
-        "id": fake.demo.goal_field_id, "name": "Training goal", "type": "text",
+        "id": fake.demo.goal_field_id,
+        "name": "Training goal",
+        "type": "text",
     }
     assert fields[fake.demo.visits_field_id]["type"] == "number"
 
@@ -118,14 +127,20 @@ async def test_resource_slots_filtered_by_calendar(wire: Wire, fake: FakeRocketL
     slots = reply.json
     assert {s["calendarId"] for s in slots} == {demo.mitte_calendar_id}
     assert set(slots[0]) == {
-        "id", "calendarId", "resourceId", "weekday", "startTime", "endTime",
+        "id",
+        "calendarId",
+        "resourceId",
+        "weekday",
+        "startTime",
+        "endTime",
         "appointmentTypeIds",
     }
     trainer = [s for s in slots if s["resourceId"] == demo.mitte_trainer_ids[0]]
     assert sorted(s["weekday"] for s in trainer) == [1, 2, 3, 4, 5, 6, 7]
     assert {(s["startTime"], s["endTime"]) for s in trainer} == {("09:00", "18:00")}
     assert set(trainer[0]["appointmentTypeIds"]) == {
-        demo.personal_training_type_id, demo.trial_session_type_id,
+        demo.personal_training_type_id,
+        demo.trial_session_type_id,
     }
     group = [s for s in slots if s["resourceId"] == demo.group_class_resource_id]
     assert {(s["startTime"], s["endTime"]) for s in group} == {("17:00", "20:00")}
@@ -190,8 +205,10 @@ async def test_mapping_filters(wire: Wire, fake: FakeRocketLead) -> None:
     both = (
         await wire.get(
             "/connect/appointment_type_resource_mappings/",
-            params={"resourceId": demo.group_class_resource_id,
-                    "appointmentTypeId": demo.group_class_type_id},
+            params={
+                "resourceId": demo.group_class_resource_id,
+                "appointmentTypeId": demo.group_class_type_id,
+            },
         )
     ).json
     assert len(both) == 1

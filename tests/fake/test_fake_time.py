@@ -19,8 +19,10 @@ from rocketlead_async.testing._time import format_ts, parse_ts
         ("2027-03-22T14:00:00+01:00", datetime(2027, 3, 22, 13, tzinfo=timezone.utc)),
         ("2027-03-22T08:30:00-0430", datetime(2027, 3, 22, 13, tzinfo=timezone.utc)),
         ("2027-03-22 13:00:00.5Z", datetime(2027, 3, 22, 13, 0, 0, 500000, tzinfo=timezone.utc)),
-        ("2027-03-22T13:00:00.123456789Z",
-         datetime(2027, 3, 22, 13, 0, 0, 123456, tzinfo=timezone.utc)),
+        (
+            "2027-03-22T13:00:00.123456789Z",
+            datetime(2027, 3, 22, 13, 0, 0, 123456, tzinfo=timezone.utc),
+        ),
     ],
 )
 def test_parse_accepts_offsets_and_z(text: str, expected: datetime) -> None:
@@ -31,8 +33,15 @@ def test_parse_accepts_offsets_and_z(text: str, expected: datetime) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["2027-03-22T13:00:00", "2027-03-22", "tomorrow", "", "2027-13-01T00:00:00Z",
-     "2027-03-22T13:00:00+25:00", "2027-03-22T13:00:00Z trailing"],
+    [
+        "2027-03-22T13:00:00",
+        "2027-03-22",
+        "tomorrow",
+        "",
+        "2027-13-01T00:00:00Z",
+        "2027-03-22T13:00:00+25:00",
+        "2027-03-22T13:00:00Z trailing",
+    ],
 )
 def test_parse_refuses_naive_and_garbage(text: str) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - the message is ours, the type is the contract

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import socket
 import time
 
+import aiohttp
 import pytest
 
 import rocketlead_async as rl
@@ -223,7 +225,7 @@ async def test_get_drop_with_one_attempt_is_not_silently_resent(
     with pytest.raises(rl.APIConnectionError) as caught:
         await client.calendars.list()
     assert not isinstance(caught.value, rl.APITimeoutError)
-    assert caught.value.request_sent is True
+    assert caught.value.request_sent is None  # a GET has no body whose write is observed
     assert fake.request_count(CALENDARS) == 2
 
 
@@ -561,3 +563,59 @@ async def test_lead_patch_is_retried_like_a_get(
     entry = await client.leads.update(jonas, {"leadStateId": demo.booked_lead_state_id})
     assert entry.lead_state_id == demo.booked_lead_state_id
     assert fake.request_count("PATCH /connect/table_entries/{id}") == 2
+
+
+# -- whether a POST was sent: known from the body write, for any session --------------------
+
+
+async def test_booking_post_whose_budget_ends_waiting_for_a_connection_is_not_unknown(
+    make_client: MakeClient,
+    fake: FakeRocketLead,
+    demo: DemoOrg,
+    unknowns: list[rl.OutcomeUnknownError],
+) -> None:
+    """The only pooled connection stays busy past the POST's whole budget: its body was never
+    written, so nothing can have been booked and nothing is reported as possibly booked."""
+    client = make_client(max_connections=1, retry=rl.NO_RETRY)
+    fake.faults.add(CALENDARS, Fault.latency(LATE))
+    slow_get = asyncio.create_task(client.calendars.list())
+    for _ in range(10_000):
+        if fake.request_count(CALENDARS):
+            break
+        await asyncio.sleep(0)
+    with pytest.raises(rl.DeadlineExceeded) as caught:
+        await client.bookings.create(trainer_request(demo, berlin(25, 11), "Queued"), timeout=0.05)
+    assert caught.value.request_sent is False
+    assert unknowns == []
+    assert len(await slow_get) == 2
+    assert fake.request_count(BOOKINGS) == 0
+
+
+async def test_a_user_session_gets_the_same_post_safety(
+    make_client: MakeClient,
+    fake: FakeRocketLead,
+    demo: DemoOrg,
+    sleeps: Sleeps,
+    unknowns: list[rl.OutcomeUnknownError],
+) -> None:
+    """With the user's own aiohttp session (no SDK tracing possible), a POST dropped after it
+    committed is still an unknown outcome sent once, and a refused one is still retried."""
+    async with aiohttp.ClientSession() as session:
+        client = make_client(session=session)
+        fake.faults.add(BOOKINGS, Fault.drop_after_commit())
+        with pytest.raises(rl.BookingOutcomeUnknown):
+            await client.bookings.create(trainer_request(demo, berlin(25, 11), "Dropped"))
+        assert fake.request_count(BOOKINGS) == 1
+        assert len(unknowns) == 1
+
+        with socket.socket() as probe:  # a port nothing listens on
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        refused = make_client(session=session, base_url=f"http://127.0.0.1:{port}")
+        with pytest.raises(rl.APIConnectionError) as caught:
+            await refused.bookings.create(trainer_request(demo, berlin(25, 12), "Refused"))
+        assert caught.value.request_sent is False
+        assert len(sleeps.delays) == 2  # three attempts: nothing was sent, so safe to repeat
+        assert len(unknowns) == 1
+        await client.aclose()
+        assert not session.closed  # the user's session is theirs to close

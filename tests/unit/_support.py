@@ -84,10 +84,17 @@ def only_call(mocked: aioresponses) -> tuple[str, URL, dict[str, Any]]:
 
 
 def sent_json(kwargs: dict[str, Any]) -> Any:
-    """The JSON body a recorded request carried."""
+    """The JSON body a recorded request carried (the SDK sends a bytes payload object)."""
     data = kwargs["data"]
-    assert isinstance(data, bytes)
-    return json.loads(data)
+    assert isinstance(data, aiohttp.BytesPayload)
+    return json.loads(data._value)
+
+
+def mark_written(data: object) -> None:
+    """aioresponses never writes a body; a mocked failure that stands for "the request went
+    out, then the connection failed" marks the SDK's body as written, as aiohttp would have."""
+    if isinstance(data, aiohttp.BytesPayload) and hasattr(data, "sent"):
+        data.sent = True
 
 
 def reply(
@@ -113,12 +120,23 @@ def refused() -> aiohttp.ClientConnectorError:
     return aiohttp.ClientConnectorError(key, ConnectionRefusedError(111, "Connection refused"))
 
 
+def sent_then(exception: BaseException) -> dict[str, Any]:
+    """aioresponses arguments for a request that went out and then failed with
+    ``exception`` (a dropped connection, a reset)."""
+
+    def callback(_url: URL, **kwargs: Any) -> None:
+        mark_written(kwargs.get("data"))
+
+    return {"callback": callback, "exception": exception}
+
+
 def timing_out(clock: FakeClock) -> dict[str, Any]:
     """aioresponses arguments for a request that hangs until its attempt's timeout: the
     callback moves the fake clock by the ClientTimeout aiohttp was given, then the request
     times out. (An exception raised by a callback would not consume a one-shot mock.)"""
 
     def callback(_url: URL, **kwargs: Any) -> None:
+        mark_written(kwargs.get("data"))
         clock.advance(kwargs["timeout"].total)
 
     return {"callback": callback, "exception": asyncio.TimeoutError()}
@@ -126,13 +144,16 @@ def timing_out(clock: FakeClock) -> dict[str, Any]:
 
 def sequence(*outcomes: Any) -> Callable[..., Any]:
     """An aioresponses callback answering each request with the next outcome: a
-    CallbackResult, or an exception instance to raise. Register it with ``repeat=True``."""
+    CallbackResult, or an exception instance to raise (after the request went out, unless it
+    is a ClientConnectorError). Register it with ``repeat=True``."""
     pending = list(outcomes)
 
-    def callback(_url: URL, **_kwargs: Any) -> CallbackResult:
+    def callback(_url: URL, **kwargs: Any) -> CallbackResult:
         assert pending, "more requests than the test planned"
         outcome = pending.pop(0)
         if isinstance(outcome, BaseException):
+            if not isinstance(outcome, aiohttp.ClientConnectorError):
+                mark_written(kwargs.get("data"))  # failed after the request went out
             raise outcome
         return outcome  # type: ignore[no-any-return]
 

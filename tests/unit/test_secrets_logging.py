@@ -27,6 +27,7 @@ from ._support import (
     lead_request,
     refused,
     reply,
+    sent_then,
     sequence,
     url,
 )
@@ -77,7 +78,7 @@ async def failures(mocked: aioresponses, client: rl.RocketLeadClient) -> list[Ba
     mocked.get(url("/connect/calendar/c"), status=200, body="<html>proxy</html>")
     mocked.get(url("/connect/calendar/d"), status=429, body="", headers={"Retry-After": "99"})
     mocked.post(url("/connect/calendar_bookings/"), status=504, body="")
-    mocked.post(url("/connect/table_entries/"), exception=aiohttp.ServerDisconnectedError())
+    mocked.post(url("/connect/table_entries/"), **sent_then(aiohttp.ServerDisconnectedError()))
     mocked.get(
         url("/connect/calendar/e"),
         exception=aiohttp.ClientOSError(104, "Connection reset by peer"),
