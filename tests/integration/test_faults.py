@@ -31,8 +31,8 @@ from ._support import (
 )
 
 # Real-time faults stay small: the fake's late answer must not outlive the test by much.
-LATE = 0.3
-BUDGET = 0.05
+LATE = 0.4
+BUDGET = 0.15  # generous: under load, connecting alone can take tens of ms
 ATTEMPT = 0.15  # an attempt limit a healthy loopback answer always meets
 
 
