@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from _clients import MakeClient as MakeClient  # re-exported for the suite's modules
 
 import rocketlead_async as rl
 from rocketlead_async.testing import DemoOrg, FakeRocketLead
 
 BERLIN = ZoneInfo("Europe/Berlin")
-MakeClient = Callable[..., rl.RocketLeadClient]
 BOOKINGS = "POST /connect/calendar_bookings/"
 BOOKING_ITEM = "DELETE /connect/calendar_bookings/{id}"
 LEADS = "POST /connect/table_entries/"

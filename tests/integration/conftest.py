@@ -9,15 +9,15 @@ pytest refuses ``pytest_plugins`` in a conftest below the rootdir once collectio
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
+from _clients import MakeClient, closing_clients
 
 import rocketlead_async as rl
 from rocketlead_async.testing import DemoOrg, FakeRocketLead
 from rocketlead_async.testing.pytest_plugin import fake_rocketlead
 
-from ._support import MakeClient, Sleeps
+from ._support import Sleeps
 
 __all__ = ["fake_rocketlead"]
 
@@ -50,21 +50,15 @@ async def make_client(
     """Clients of the fake: ``make_client("read")`` picks a seeded token by scope (any other
     string is used as the token). Backoff starts at 0 and every wait goes to ``sleeps``; the
     hook appends to ``unknowns``. All are closed when the test ends."""
-    made: list[rl.RocketLeadClient] = []
-
-    def make(token: str = "admin", **kwargs: Any) -> rl.RocketLeadClient:
-        scopes = {"read": fake.tokens.read, "write": fake.tokens.write, "admin": fake.tokens.admin}
-        kwargs.setdefault("base_url", fake.url)
-        kwargs.setdefault("retry", rl.RetryPolicy(initial_backoff=0))
-        kwargs.setdefault("sleep", sleeps)
-        kwargs.setdefault("on_outcome_unknown", unknowns.append)
-        client = rl.RocketLeadClient(scopes.get(token, token), **kwargs)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        await client.aclose()
+    scopes = {"read": fake.tokens.read, "write": fake.tokens.write, "admin": fake.tokens.admin}
+    async with closing_clients(
+        lambda name: scopes.get(name or "admin", name or ""),
+        base_url=fake.url,
+        retry=rl.RetryPolicy(initial_backoff=0),
+        sleep=sleeps,
+        on_outcome_unknown=unknowns.append,
+    ) as make:
+        yield make
 
 
 @pytest.fixture

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
+from _clients import MakeClient, closing_clients
 
 import rocketlead_async as rl
 from rocketlead_async.testing import FakeRocketLead
 
 from ._support import WATCHED_LOGGERS, Hook, Sleeps
-
-MakeClient = Callable[..., rl.RocketLeadClient]
 
 
 @pytest.fixture
@@ -50,19 +48,13 @@ async def make_client(
 ) -> AsyncIterator[MakeClient]:
     """Admin clients of the fake; backoff waits go to ``sleeps`` (never slept), unknown
     outcomes to ``hook``. All are closed when the test ends."""
-    made: list[rl.RocketLeadClient] = []
-
-    def make(**kwargs: Any) -> rl.RocketLeadClient:
-        kwargs.setdefault("base_url", fake.url)
-        kwargs.setdefault("sleep", sleeps)
-        kwargs.setdefault("on_outcome_unknown", hook)
-        client = rl.RocketLeadClient(kwargs.pop("token", fake.tokens.admin), **kwargs)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        await client.aclose()
+    async with closing_clients(
+        lambda name: name or fake.tokens.admin,
+        base_url=fake.url,
+        sleep=sleeps,
+        on_outcome_unknown=hook,
+    ) as make:
+        yield make
 
 
 @pytest.fixture

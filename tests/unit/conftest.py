@@ -5,19 +5,17 @@ from __future__ import annotations
 import inspect
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
 
 import aiohttp
 import aioresponses.core
 import pytest
+from _clients import MakeClient, closing_clients
 from aiohttp import web
 from aioresponses import aioresponses as Aioresponses
 
 import rocketlead_async as rl
 
 from ._support import RELEASE, TOKEN, CompatResponse, FakeClock, Handler, Loopback, Seen
-
-MakeClient = Callable[..., rl.RocketLeadClient]
 
 
 @pytest.fixture
@@ -38,18 +36,8 @@ def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aioresponses]:
 async def make_client(clock: FakeClock) -> AsyncIterator[MakeClient]:
     """Clients on the fake clock (every backoff is recorded, none is waited); all are closed
     when the test ends."""
-    made: list[rl.RocketLeadClient] = []
-
-    def make(token: str = TOKEN, **kwargs: Any) -> rl.RocketLeadClient:
-        kwargs.setdefault("clock", clock)
-        kwargs.setdefault("sleep", clock.sleep)
-        client = rl.RocketLeadClient(token, **kwargs)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        await client.aclose()
+    async with closing_clients(lambda name: name or TOKEN, clock=clock, sleep=clock.sleep) as make:
+        yield make
 
 
 @pytest.fixture
