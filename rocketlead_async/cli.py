@@ -111,26 +111,31 @@ def _clock(value: datetime, zone: tzinfo | None) -> str:
     return value.astimezone(zone or value.tzinfo).strftime("%H:%M")
 
 
+def _show(
+    args: argparse.Namespace,
+    items: Sequence[Any],
+    headers: Sequence[str],
+    row: Callable[[Any], Sequence[object]],
+) -> int:
+    """Print ``items`` as JSON (``--json``) or as a table of ``row(item)``."""
+    if args.json:
+        _print_json([unstructure(item) for item in items])
+    else:
+        print(render_table(headers, [row(item) for item in items]))
+    return 0
+
+
 async def _calendars(args: argparse.Namespace) -> int:
     async with _client(args) as client:
         calendars = await client.calendars.list()
-    if args.json:
-        _print_json([unstructure(c) for c in calendars])
-    else:
-        rows = [(c.id, c.name, c.tzdata) for c in calendars]
-        print(render_table(["id", "name", "time zone"], rows))
-    return 0
+    return _show(args, calendars, ["id", "name", "time zone"], lambda c: (c.id, c.name, c.tzdata))
 
 
 async def _appointment_types(args: argparse.Namespace) -> int:
     async with _client(args) as client:
         types = await client.appointment_types.list()
-    if args.json:
-        _print_json([unstructure(t) for t in types])
-    else:
-        rows = [(t.id, t.name, t.booking_length, t.search_length) for t in types]
-        print(render_table(["id", "name", "length (min)", "step (min)"], rows))
-    return 0
+    headers = ["id", "name", "length (min)", "step (min)"]
+    return _show(args, types, headers, lambda t: (t.id, t.name, t.booking_length, t.search_length))
 
 
 def _slot_rows(slots: Sequence[Slot], zone: tzinfo | None) -> list[tuple[object, ...]]:

@@ -131,14 +131,12 @@ class Api:
         resource_id = optional_str(query, "resourceId")
         include_blocked = query_bool(query, "includeUnavailable")
         step = query_positive_int(query, "stepLength")
-        calendar = store.owned(store.calendars, calendar_id, org)
-        if calendar is None:
-            raise validation("unknown calendarId")
-        appointment_type = store.owned(store.appointment_types, type_id, org)
-        if appointment_type is None:
-            raise validation("unknown appointmentTypeId")
-        if resource_id is not None and store.owned(store.resources, resource_id, org) is None:
-            raise validation("unknown resourceId")
+        calendar = store.referenced(store.calendars, calendar_id, org, "calendarId")
+        appointment_type = store.referenced(
+            store.appointment_types, type_id, org, "appointmentTypeId"
+        )
+        if resource_id is not None:
+            store.referenced(store.resources, resource_id, org, "resourceId")
         resources = [
             r
             for r in store.resources_for(calendar.id, appointment_type.id)

@@ -44,18 +44,14 @@ class Bookings:
             raise validation("endDateTime must be after startDateTime")
         resource_id = required_str(body, "resourceId")
         type_id = required_str(body, "appointmentTypeId")
-        calendar = store.owned(store.calendars, calendar_id, organization_id)
-        if calendar is None:
-            raise validation("unknown calendarId")
-        resource = store.owned(store.resources, resource_id, organization_id)
-        if resource is None:
-            raise validation("unknown resourceId")
-        appointment_type = store.owned(store.appointment_types, type_id, organization_id)
-        if appointment_type is None:
-            raise validation("unknown appointmentTypeId")
+        calendar = store.referenced(store.calendars, calendar_id, organization_id, "calendarId")
+        resource = store.referenced(store.resources, resource_id, organization_id, "resourceId")
+        appointment_type = store.referenced(
+            store.appointment_types, type_id, organization_id, "appointmentTypeId"
+        )
         entry_id = optional_str(body, "entryId")
-        if entry_id is not None and store.owned(store.entries, entry_id, organization_id) is None:
-            raise validation("unknown entryId")
+        if entry_id is not None:
+            store.referenced(store.entries, entry_id, organization_id, "entryId")
         window = self._window(
             calendar, resource, appointment_type, start, end, optional_str(body, "resourceSlotId")
         )

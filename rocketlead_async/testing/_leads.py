@@ -82,9 +82,7 @@ class Leads:
     def create(self, organization_id: str, body: JsonObject) -> Entry:
         """Validate and store a new entry (no dedup: the API has none)."""
         table_id = required_str(body, "tableId")
-        table = self._store.owned(self._store.tables, table_id, organization_id)
-        if table is None:
-            raise validation("unknown tableId")
+        table = self._store.referenced(self._store.tables, table_id, organization_id, "tableId")
         now = self._now()
         entry = Entry(
             id=self._store.new_id(),
@@ -131,8 +129,8 @@ class Leads:
                 raise validation(f"unknown custom field {key}")
         interested = optional_str(doc, "interestedInAppointmentTypeId")
         types, org = self._store.appointment_types, table.organization_id
-        if interested is not None and self._store.owned(types, interested, org) is None:
-            raise validation("unknown interestedInAppointmentTypeId")
+        if interested is not None:
+            self._store.referenced(types, interested, org, "interestedInAppointmentTypeId")
         return {
             "data": data,
             "lead_state_id": state_id,

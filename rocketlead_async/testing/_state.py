@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeVar
 
+from ._errors import validation
 from ._records import (
     AppointmentType,
     Blocker,
@@ -56,6 +57,16 @@ class Store:
         record = collection.get(record_id)
         if record is None or record.organization_id != organization_id:
             return None
+        return record
+
+    @classmethod
+    def referenced(
+        cls, collection: Mapping[str, R], record_id: str, organization_id: str, field: str
+    ) -> R:
+        """The organization's record a request field names; 400 ``unknown <field>`` if none."""
+        record = cls.owned(collection, record_id, organization_id)
+        if record is None:
+            raise validation(f"unknown {field}")
         return record
 
     @staticmethod

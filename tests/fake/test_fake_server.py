@@ -13,8 +13,6 @@ from fake_support import fresh_get_status
 
 from rocketlead_async.testing import DemoOrg, FakeRocketLead
 
-pytest_plugins = ["rocketlead_async.testing.pytest_plugin"]
-
 
 async def test_running_serves_on_loopback_and_shuts_down() -> None:
     async with FakeRocketLead.running(seed=0) as fake:

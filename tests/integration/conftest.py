@@ -1,9 +1,7 @@
 """Fixtures of the integration suite: the shipped ``fake_rocketlead`` fixture and SDK clients.
 
-The fixture is taken from the shipped plugin module, ``rocketlead_async.testing.pytest_plugin``.
-pytest refuses ``pytest_plugins`` in a conftest below the rootdir once collection has started
-(``pytest`` from the repository root would fail), so it is imported here instead; the documented
-``pytest_plugins = [...]`` usage is proven in ``test_plugin.py`` in a project of its own.
+The fixture comes from the shipped plugin, which ``tests/conftest.py`` enables the documented
+way (``pytest_plugins``); ``test_plugin.py`` proves that usage in a project of its own too.
 """
 
 from __future__ import annotations
@@ -15,11 +13,8 @@ from _clients import MakeClient, closing_clients
 
 import rocketlead_async as rl
 from rocketlead_async.testing import DemoOrg, FakeRocketLead
-from rocketlead_async.testing.pytest_plugin import fake_rocketlead
 
 from ._support import Sleeps
-
-__all__ = ["fake_rocketlead"]
 
 
 @pytest.fixture
