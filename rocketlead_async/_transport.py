@@ -288,7 +288,7 @@ class Transport:
                 raw = await self._read(response, method, path)
                 retry_after = response.headers.get("Retry-After")
         except asyncio.CancelledError:
-            if body is not None and body.sent:
+            if method == "POST" and body is not None and body.sent:
                 self._outcome_unknown_after_cancel(call)
             raise
         except RocketLeadError:
