@@ -120,10 +120,11 @@ class BookingOutcome:
     original_request: BookingRequest
 
 
-@attrs.define
+@attrs.define(eq=False)
 class _Seat:
-    """One seat a ``book()`` call charges: its time and, once booked, when."""
+    """One seat a ``book()`` call charges: whose, its time and, once booked, when."""
 
+    resource_id: Id | None
     start: datetime
     end: datetime
     booked_at: float | None = None
@@ -167,14 +168,13 @@ class SeatClaims:
 
     def take(self, key: SlotKey) -> _Seat:
         """Claim one seat of the slot ``key`` = (resource id, start, end)."""
-        resource_id, start, end = key
-        seat = _Seat(start, end)
-        self._seats.setdefault(resource_id, []).append(seat)
+        seat = _Seat(*key)
+        self._seats.setdefault(seat.resource_id, []).append(seat)
         return seat
 
-    def release(self, seat: _Seat, key: SlotKey, *, booked_at: float | None = None) -> None:
+    def release(self, seat: _Seat, *, booked_at: float | None = None) -> None:
         """Give back a seat taken with :meth:`take`; ``booked_at``: its POST booked it then."""
-        seats = self._seats.get(key[0], [])
+        seats = self._seats.get(seat.resource_id, [])
         if booked_at is None:
             seats.remove(seat)
         else:
@@ -182,7 +182,7 @@ class SeatClaims:
             horizon = booked_at - self._MEMORY
             seats[:] = [s for s in seats if s.booked_at is None or s.booked_at >= horizon]
         if not seats:
-            self._seats.pop(key[0], None)
+            self._seats.pop(seat.resource_id, None)
 
 
 def _positive_int(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -319,15 +319,14 @@ class _Run:
     tried: set[SlotKey] = attrs.field(factory=set)
     alternatives: list[Slot] = attrs.field(factory=list)
     claims: SeatClaims = attrs.field(factory=SeatClaims)
-    held: tuple[_Seat, SlotKey] | None = None  # the seat this call has claimed, if any
+    held: _Seat | None = None  # the seat this call has claimed, if any
     fetched_at: float = 0.0  # when the alternatives' availability was requested
 
     def hold(self, key: SlotKey | None, *, booked: bool = False) -> None:
         """Claim ``key``'s seat in place of the one held (``None``: just release)."""
         if self.held is not None:
-            seat, held_key = self.held
-            self.claims.release(seat, held_key, booked_at=self.now() if booked else None)
-        self.held = None if key is None else (self.claims.take(key), key)
+            self.claims.release(self.held, booked_at=self.now() if booked else None)
+        self.held = None if key is None else self.claims.take(key)
 
     def free_seats(self, slot: Slot) -> int:
         return self.claims.free_seats(slot, self.fetched_at)
