@@ -138,18 +138,15 @@ async def _appointment_types(args: argparse.Namespace) -> int:
     return _show(args, types, headers, lambda t: (t.id, t.name, t.booking_length, t.search_length))
 
 
-def _slot_rows(slots: Sequence[Slot], zone: tzinfo | None) -> list[tuple[object, ...]]:
-    return [
-        (
-            _day_time(s.start, zone),
-            _clock(s.end, zone),
-            s.resource_name or s.resource_id,
-            f"{s.current_bookings}/{s.max_parallel_bookings}",
-            "yes" if s.has_room else "no",
-            s.resource_slot_id,
-        )
-        for s in slots
-    ]
+def _slot_row(s: Slot, zone: tzinfo | None) -> tuple[object, ...]:
+    return (
+        _day_time(s.start, zone),
+        _clock(s.end, zone),
+        s.resource_name or s.resource_id,
+        f"{s.current_bookings}/{s.max_parallel_bookings}",
+        "yes" if s.has_room else "no",
+        s.resource_slot_id,
+    )
 
 
 async def _availability(args: argparse.Namespace) -> int:
@@ -164,13 +161,12 @@ async def _availability(args: argparse.Namespace) -> int:
             include_unavailable=args.all,
         )
     slots = availability.slots if args.all else availability.bookable()
-    if args.json:
-        _print_json([unstructure(s) for s in slots])
-        return 0
     zone = _zone(calendar)
     headers = ["start", "end", "resource", "booked", "bookable", "resource slot"]
-    print(render_table(headers, _slot_rows(slots, zone)))
-    print(f"{len(slots)} slot(s), times in {calendar.tzdata if zone else 'their own UTC offset'}")
+    _show(args, slots, headers, lambda s: _slot_row(s, zone))
+    if not args.json:
+        zone_name = calendar.tzdata if zone else "their own UTC offset"
+        print(f"{len(slots)} slot(s), times in {zone_name}")
     return 0
 
 
