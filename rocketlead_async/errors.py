@@ -154,7 +154,24 @@ class OutcomeUnknownError(RocketLeadError):
 
 
 class BookingOutcomeUnknown(OutcomeUnknownError):
-    """A booking POST may have booked the slot: never book again blindly for this caller."""
+    """A booking POST may have booked the slot: never book again blindly for this caller.
+
+    ``request`` is the POST that may have booked. Raised from ``bookings.book()``, ``attempts``
+    is the history of its POSTs (each an ``Attempt``), this unknown one last, so an agent can
+    tell the caller which time they may hold; from ``bookings.create()`` it is empty.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        request: Any,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message, method=method, path=path, request=request, status=status)
+        self.attempts: tuple[Attempt, ...] = ()
 
 
 class SlotRecoveryExhausted(RocketLeadError):

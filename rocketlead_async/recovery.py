@@ -26,6 +26,7 @@ import attrs
 
 from ._retry import RetryPolicy
 from .errors import (
+    BookingOutcomeUnknown,
     DeadlineExceeded,
     RocketLeadError,
     SlotRecoveryExhausted,
@@ -554,6 +555,9 @@ async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
             # The transport raises this for a POST only when it certainly did not commit
             # (otherwise BookingOutcomeUnknown), so the caller holds nothing.
             await run.give_up("deadline", current, cause=late)
+        except BookingOutcomeUnknown as unknown:
+            unknown.attempts = tuple(run.attempts)  # the history, this POST last
+            raise
         else:
             try:
                 await run.emit(RecoveryEventKind.BOOKED, current, current_slot, booking=booking)

@@ -49,6 +49,11 @@ async def test_an_unknown_outcome_on_the_second_post_stops_at_once(
         await client.bookings.book(request, recovery=rl.SlotRecovery(on_event=arm))
 
     assert where(caught.value.request) == (demo.mitte_trainer_ids[BEN], berlin(24, 14))
+    # The history: the lost race, then the POST whose outcome is unknown.
+    (lost, pending) = caught.value.attempts
+    assert isinstance(lost.error, rl.SlotUnavailableError)
+    assert pending.request is caught.value.request
+    assert pending.error is caught.value
     assert unknowns == [caught.value]
     assert fake.request_count(BOOKINGS) == 2
     assert fake.request_count(AVAILABILITY) == 1
