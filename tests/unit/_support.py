@@ -83,18 +83,20 @@ def only_call(mocked: aioresponses) -> tuple[str, URL, dict[str, Any]]:
     return seen[0]
 
 
+def body_bytes(data: object) -> bytes:
+    """The bytes of a recorded request body: the SDK hands aiohttp a bytes payload object (it
+    notes when aiohttp starts writing it); plain bytes are accepted too."""
+    if isinstance(data, aiohttp.payload.BytesPayload):
+        value = data._value
+        assert isinstance(value, bytes)
+        return value
+    assert isinstance(data, (bytes, bytearray)), f"not a bytes body: {data!r}"
+    return bytes(data)
+
+
 def sent_json(kwargs: dict[str, Any]) -> Any:
-    """The JSON body a recorded request carried (the SDK sends a bytes payload object)."""
-    data = kwargs["data"]
-    assert isinstance(data, aiohttp.BytesPayload)
-    return json.loads(data._value)
-
-
-def mark_written(data: object) -> None:
-    """aioresponses never writes a body; a mocked failure that stands for "the request went
-    out, then the connection failed" marks the SDK's body as written, as aiohttp would have."""
-    if isinstance(data, aiohttp.BytesPayload) and hasattr(data, "sent"):
-        data.sent = True
+    """The JSON body a recorded request carried."""
+    return json.loads(body_bytes(kwargs["data"]))
 
 
 def reply(
@@ -120,23 +122,16 @@ def refused() -> aiohttp.ClientConnectorError:
     return aiohttp.ClientConnectorError(key, ConnectionRefusedError(111, "Connection refused"))
 
 
-def sent_then(exception: BaseException) -> dict[str, Any]:
-    """aioresponses arguments for a request that went out and then failed with
-    ``exception`` (a dropped connection, a reset)."""
-
-    def callback(_url: URL, **kwargs: Any) -> None:
-        mark_written(kwargs.get("data"))
-
-    return {"callback": callback, "exception": exception}
-
-
 def timing_out(clock: FakeClock) -> dict[str, Any]:
     """aioresponses arguments for a request that hangs until its attempt's timeout: the
     callback moves the fake clock by the ClientTimeout aiohttp was given, then the request
-    times out. (An exception raised by a callback would not consume a one-shot mock.)"""
+    times out. (An exception raised by a callback would not consume a one-shot mock.)
+
+    aioresponses never writes a request body, so for a POST this stands for a timeout before
+    the body went out (the SDK may repeat it); a POST that times out after it was sent needs a
+    real socket (see ``hang``)."""
 
     def callback(_url: URL, **kwargs: Any) -> None:
-        mark_written(kwargs.get("data"))
         clock.advance(kwargs["timeout"].total)
 
     return {"callback": callback, "exception": asyncio.TimeoutError()}
@@ -144,16 +139,13 @@ def timing_out(clock: FakeClock) -> dict[str, Any]:
 
 def sequence(*outcomes: Any) -> Callable[..., Any]:
     """An aioresponses callback answering each request with the next outcome: a
-    CallbackResult, or an exception instance to raise (after the request went out, unless it
-    is a ClientConnectorError). Register it with ``repeat=True``."""
+    CallbackResult, or an exception instance to raise. Register it with ``repeat=True``."""
     pending = list(outcomes)
 
-    def callback(_url: URL, **kwargs: Any) -> CallbackResult:
+    def callback(_url: URL, **_kwargs: Any) -> CallbackResult:
         assert pending, "more requests than the test planned"
         outcome = pending.pop(0)
         if isinstance(outcome, BaseException):
-            if not isinstance(outcome, aiohttp.ClientConnectorError):
-                mark_written(kwargs.get("data"))  # failed after the request went out
             raise outcome
         return outcome  # type: ignore[no-any-return]
 
@@ -363,3 +355,32 @@ async def hang(_request: web.Request) -> web.StreamResponse:
     """A handler that never answers while the test runs."""
     await RELEASE.wait()
     return web.Response(status=204)
+
+
+async def drop_after_send(request: web.Request) -> web.StreamResponse:
+    """A handler that closes the connection without answering. The ``loopback`` fixture has
+    read the whole request (its body too) before it runs: the request was sent."""
+    assert request.transport is not None
+    request.transport.close()
+    await asyncio.sleep(0)
+    return web.Response()
+
+
+class Held:
+    """A handler that holds every GET until ``release`` is set (then answers ``[]``) and
+    answers a POST at once with a created booking or lead. A GET held on the only pooled
+    connection keeps every other request waiting for that connection. Create it inside the
+    test (its events belong to the running loop) and release it before the test ends."""
+
+    def __init__(self) -> None:
+        self.arrived = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        if request.method == "GET":
+            self.arrived.set()
+            await self.release.wait()
+            return web.json_response([])
+        if "calendar_bookings" in request.path:
+            return web.json_response(booking_json(), status=201)
+        return web.json_response(lead_json(), status=201)

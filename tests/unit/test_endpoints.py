@@ -23,6 +23,7 @@ from ._support import (
     Loopback,
     any_query,
     availability_json,
+    body_bytes,
     booking_json,
     booking_request,
     calls,
@@ -585,7 +586,7 @@ async def test_lead_update_sends_merge_patch_with_json_null(
     method, sent_url, kwargs = only_call(mocked)
     assert (method, sent_url.raw_path) == ("PATCH", "/connect/table_entries/entry_77")
     assert_auth_headers(kwargs, json_body=True)
-    raw = kwargs["data"]._value
+    raw = body_bytes(kwargs["data"])
     assert json.loads(raw) == {
         "leadStateId": "ls_won",
         "customFieldData": None,

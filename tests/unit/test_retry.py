@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -21,19 +22,19 @@ from rocketlead_async._retry import is_retryable, may_have_committed, parse_retr
 
 from ._support import (
     FakeClock,
+    Held,
     Loopback,
     booking_json,
     booking_request,
     calls,
+    drop_after_send,
     envelope,
     hang,
     lead_json,
     lead_request,
-    mark_written,
     only_call,
     refused,
     reply,
-    sent_then,
     sequence,
     timing_out,
     url,
@@ -127,9 +128,22 @@ def failure(clock: FakeClock, kind: str) -> dict[str, Any]:
     if kind == "read-timeout":
         return timing_out(clock)
     if kind == "disconnect":
-        return sent_then(aiohttp.ServerDisconnectedError())
+        return {"exception": aiohttp.ServerDisconnectedError()}
     status = int(kind)
     return {"status": status, "payload": envelope(status, f"failure {status}")}
+
+
+# aioresponses never writes a request body, so a read timeout or disconnect it mocks for a POST
+# is one before the body went out: nothing can have committed, and the POST is repeated. The
+# same failures after the body was written leave the outcome unknown (POST_RESULT); those rows
+# run on a real socket: test_retry_matrix_post_failing_after_send.
+AFTER_SEND = ["read-timeout", "disconnect"]
+POST_TARGETS = [target for target, (method, *_) in TARGETS.items() if method == "POST"]
+POST_BEFORE_BODY_RESULT: dict[str, tuple[str, type[Exception]]] = {
+    **POST_RESULT,
+    "read-timeout": (RETRIED, rl.APITimeoutError),
+    "disconnect": (RETRIED, rl.APIConnectionError),
+}
 
 
 @pytest.mark.parametrize("kind", FAILURES)
@@ -144,7 +158,7 @@ async def test_retry_matrix(
     )
     method, path, call, _ = TARGETS[target]
     mocked.add(url(path), method, repeat=True, **failure(clock, kind))
-    expected, cause = (POST_RESULT if method == "POST" else IDEMPOTENT_RESULT)[kind]
+    expected, cause = (POST_BEFORE_BODY_RESULT if method == "POST" else IDEMPOTENT_RESULT)[kind]
 
     with pytest.raises(rl.RocketLeadError) as info:
         await call(client)
@@ -272,7 +286,7 @@ async def test_cancelling_the_caller_does_not_cancel_a_running_async_hook(
 
 @pytest.mark.parametrize("hook_kind", ["sync", "async"])
 async def test_a_failing_hook_does_not_replace_the_unknown_outcome(
-    mocked: aioresponses,
+    loopback: Callable[..., Awaitable[Loopback]],
     make_client: MakeClient,
     caplog: pytest.LogCaptureFixture,
     hook_kind: str,
@@ -284,15 +298,17 @@ async def test_a_failing_hook_does_not_replace_the_unknown_outcome(
         await asyncio.sleep(0)
         raise RuntimeError("pager is down")
 
+    server = await loopback(drop_after_send)  # the lead was sent, then the connection dropped
     client = make_client(
-        on_outcome_unknown=broken_hook if hook_kind == "sync" else broken_async_hook
+        base_url=server.url,
+        on_outcome_unknown=broken_hook if hook_kind == "sync" else broken_async_hook,
     )
-    mocked.post(url("/connect/table_entries/"), **sent_then(aiohttp.ServerDisconnectedError()))
 
     with pytest.raises(rl.OutcomeUnknownError) as info:
         await client.leads.create(LEAD)
 
     assert type(info.value) is rl.OutcomeUnknownError
+    assert len(server.seen) == 1
     assert "on_outcome_unknown hook failed" in caplog.text
     assert "pager is down" in caplog.text
 
@@ -711,8 +727,7 @@ async def test_cancelled_call_propagates_cancelled_error_unchanged(
     client = make_client()
     started = asyncio.Event()
 
-    async def stuck(_url: Any, **kwargs: Any) -> None:
-        mark_written(kwargs.get("data"))  # the POST went out; the answer never comes
+    async def stuck(_url: Any, **_kwargs: Any) -> None:
         started.set()
         await asyncio.Event().wait()
 
@@ -762,50 +777,18 @@ async def test_cancel_inside_a_retried_attempt_propagates(
     assert len(calls(mocked)) == 2
 
 
-@pytest.mark.parametrize("hook_kind", ["sync", "async"])
-async def test_cancelled_booking_post_reports_an_unknown_outcome(
-    mocked: aioresponses, clock: FakeClock, hook_kind: str
-) -> None:
-    hooked: list[rl.OutcomeUnknownError] = []
-    started = asyncio.Event()
-
-    async def async_hook(error: rl.OutcomeUnknownError) -> None:
-        await asyncio.sleep(0)
-        hooked.append(error)
-
-    async def stuck(_url: Any, **kwargs: Any) -> None:
-        mark_written(kwargs.get("data"))  # the POST went out; the answer never comes
-        started.set()
-        await asyncio.Event().wait()
-
-    mocked.post(url("/connect/calendar_bookings/"), callback=stuck)
-    client = rl.RocketLeadClient(
-        "rocketlead_live_x",
-        clock=clock,
-        sleep=clock.sleep,
-        on_outcome_unknown=hooked.append if hook_kind == "sync" else async_hook,
-    )
-    async with client:
-        error = await _cancel_when(started, client.bookings.create(REQUEST))
-    # aclose() waited for the async hook.
-
-    assert type(error) is asyncio.CancelledError
-    (unknown,) = hooked
-    assert type(unknown) is rl.BookingOutcomeUnknown
-    assert unknown.request is REQUEST
-    assert "cancelled" in unknown.reason
-    assert len(calls(mocked)) == 1
-
-
 # -- loopback: what aiohttp really does on a socket ----------------------------------------------
 
 
-async def drop_after_send(request: web.Request) -> web.StreamResponse:
-    """Read the whole request, then close the connection without answering."""
-    assert request.transport is not None
-    request.transport.close()
-    await asyncio.sleep(0)
-    return web.Response()
+@pytest.fixture(params=["sdk session", "user session"])
+async def session(request: pytest.FixtureRequest) -> AsyncIterator[aiohttp.ClientSession | None]:
+    """``None`` (the SDK makes its own session) or an aiohttp session the user supplies: the
+    SDK knows whether a POST was sent from its body write, which works the same for both."""
+    if request.param == "sdk session":
+        yield None
+        return
+    async with aiohttp.ClientSession() as user_session:
+        yield user_session
 
 
 async def test_dropped_connection_after_send_get_is_retried(
@@ -822,42 +805,71 @@ async def test_dropped_connection_after_send_get_is_retried(
     assert info.value.request_sent is None
 
 
-@pytest.mark.parametrize(
-    ("attr", "request_model", "cls"),
-    [
-        ("bookings", REQUEST, rl.BookingOutcomeUnknown),
-        ("leads", LEAD, rl.OutcomeUnknownError),
-    ],
-)
-async def test_dropped_connection_after_send_post_is_unknown_and_sent_once(
+async def answer_gets_hang_the_rest(request: web.Request) -> web.StreamResponse:
+    if request.method == "GET":
+        return web.json_response([])
+    return await hang(request)
+
+
+@pytest.mark.parametrize("kind", AFTER_SEND)
+@pytest.mark.parametrize("target", POST_TARGETS)
+async def test_retry_matrix_post_failing_after_send(
     loopback: Callable[..., Awaitable[Loopback]],
     make_client: MakeClient,
-    attr: str,
-    request_model: Any,
-    cls: type[rl.OutcomeUnknownError],
+    clock: FakeClock,
+    session: aiohttp.ClientSession | None,
+    target: str,
+    kind: str,
 ) -> None:
+    """The retry matrix's POST rows for a read timeout and a dropped connection, on a real
+    socket: the server read the whole request, then hung or hung up. The POST may have
+    committed, so it is an unknown outcome, sent once and reported once."""
     hooked: list[rl.OutcomeUnknownError] = []
-    server = await loopback(drop_after_send)
-    client = make_client(base_url=server.url, on_outcome_unknown=hooked.append)
+    server = await loopback(
+        answer_gets_hang_the_rest if kind == "read-timeout" else drop_after_send
+    )
+    client = make_client(
+        base_url=server.url,
+        session=session,
+        retry=rl.RetryPolicy(max_attempts=3, attempt_timeout=0.05 if kind == "read-timeout" else 5),
+        on_outcome_unknown=hooked.append,
+    )
+    _, path, call, _ = TARGETS[target]
+    expected, cause = POST_RESULT[kind]
+    assert expected == UNKNOWN
+    if kind == "read-timeout":
+        # A first call opens the connection, so the short attempt timeout is all spent
+        # waiting for the answer, not on connecting (which a loaded machine can make slow).
+        assert await client.with_options(retry=rl.NO_RETRY).calendars.list() == []
+        del server.seen[:]
 
     with pytest.raises(rl.OutcomeUnknownError) as info:
-        await getattr(client, attr).create(request_model)
+        await call(client)
 
-    assert type(info.value) is cls
-    assert info.value.request is request_model
-    assert len(server.seen) == 1
+    assert len(server.seen) == 1, "a POST that may have committed is never sent again"
+    assert (server.seen[0].method, server.seen[0].raw_path) == ("POST", path)
+    assert server.seen[0].body, "the body reached the server"
+    assert clock.sleeps == []
+    unknown_cls = rl.BookingOutcomeUnknown if target == "POST booking" else rl.OutcomeUnknownError
+    assert type(info.value) is unknown_cls
+    assert info.value.request is (REQUEST if target == "POST booking" else LEAD)
+    assert (info.value.method, info.value.path) == ("POST", path)
+    assert type(info.value.__cause__) is cause
+    assert info.value.__cause__.request_sent is True  # its body was written
     assert hooked == [info.value]
-    cause = info.value.__cause__
-    assert isinstance(cause, rl.APIConnectionError)
-    assert cause.request_sent is True  # the trace saw the headers go out
 
 
 async def test_refused_connection_post_is_retried_as_never_sent(
-    make_client: MakeClient, clock: FakeClock, closed_port: int
+    make_client: MakeClient,
+    clock: FakeClock,
+    closed_port: int,
+    session: aiohttp.ClientSession | None,
 ) -> None:
     hooked: list[rl.OutcomeUnknownError] = []
     client = make_client(
-        base_url=f"http://127.0.0.1:{closed_port}", on_outcome_unknown=hooked.append
+        base_url=f"http://127.0.0.1:{closed_port}",
+        session=session,
+        on_outcome_unknown=hooked.append,
     )
 
     with pytest.raises(rl.APIConnectionError) as info:
@@ -869,39 +881,163 @@ async def test_refused_connection_post_is_retried_as_never_sent(
     assert hooked == []
 
 
-async def test_read_timeout_on_a_real_socket_post_is_unknown(
-    loopback: Callable[..., Awaitable[Loopback]], make_client: MakeClient
+@pytest.mark.parametrize("hook_kind", ["sync", "async"])
+async def test_cancelled_booking_post_reports_an_unknown_outcome(
+    loopback: Callable[..., Awaitable[Loopback]],
+    clock: FakeClock,
+    session: aiohttp.ClientSession | None,
+    hook_kind: str,
 ) -> None:
-    server = await loopback(hang)
-    client = make_client(base_url=server.url, retry=rl.RetryPolicy(attempt_timeout=0.05))
-
-    with pytest.raises(rl.BookingOutcomeUnknown) as info:
-        await client.bookings.create(REQUEST)
-
-    cause = info.value.__cause__
-    assert type(cause) is rl.APITimeoutError
-    assert cause.request_sent is True
-    assert len(server.seen) == 1
-
-
-async def test_cancelled_post_on_a_real_socket_calls_the_hook(
-    loopback: Callable[..., Awaitable[Loopback]], make_client: MakeClient
-) -> None:
+    """The caller hangs up after the server got the whole booking request: the hook hears of
+    it (an async hook runs on; aclose() waits for it) and the CancelledError goes on."""
     hooked: list[rl.OutcomeUnknownError] = []
     arrived = asyncio.Event()
 
+    async def async_hook(error: rl.OutcomeUnknownError) -> None:
+        await asyncio.sleep(0)
+        hooked.append(error)
+
     async def handler(request: web.Request) -> web.StreamResponse:
-        arrived.set()
+        arrived.set()  # the loopback fixture has read the whole request
         return await hang(request)
 
     server = await loopback(handler)
-    client = make_client(base_url=server.url, on_outcome_unknown=hooked.append)
-
-    error = await _cancel_when(arrived, client.bookings.create(REQUEST))
+    client = rl.RocketLeadClient(
+        "rocketlead_live_x",
+        base_url=server.url,
+        session=session,
+        clock=clock,
+        sleep=clock.sleep,
+        on_outcome_unknown=hooked.append if hook_kind == "sync" else async_hook,
+    )
+    async with client:
+        error = await _cancel_when(arrived, client.bookings.create(REQUEST))
+    # aclose() waited for the async hook.
 
     assert type(error) is asyncio.CancelledError
-    assert len(hooked) == 1
-    assert hooked[0].request is REQUEST
+    assert error.args == ("caller hung up",)
+    (unknown,) = hooked
+    assert type(unknown) is rl.BookingOutcomeUnknown
+    assert unknown.request is REQUEST
+    assert "cancelled" in unknown.reason
+    assert len(server.seen) == 1
+
+
+# -- a POST whose body was never written did not commit -----------------------------------------
+
+
+async def test_post_that_timed_out_waiting_for_a_pooled_connection_is_retried(
+    loopback: Callable[..., Awaitable[Loopback]],
+    make_client: MakeClient,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The only pooled connection is held by a slow GET: the booking's first attempt times
+    out waiting for it, before aiohttp wrote a byte of it. That is safe to repeat; the second
+    attempt (once the GET is done) books, once, and nothing is reported as possibly booked."""
+    caplog.set_level(logging.INFO, logger="rocketlead_async")
+    held = Held()
+    server = await loopback(held)
+    hooked: list[rl.OutcomeUnknownError] = []
+
+    async def sleep(delay: float) -> None:
+        # The backoff is when the GET finishes and gives its connection back to the pool.
+        held.release.set()
+        await slow_get
+        await clock.sleep(delay)
+
+    client = make_client(
+        base_url=server.url,
+        max_connections=1,
+        retry=rl.RetryPolicy(attempt_timeout=0.05),
+        sleep=sleep,
+        on_outcome_unknown=hooked.append,
+    )
+    try:
+        slow_get = asyncio.create_task(client.with_options(retry=rl.NO_RETRY).calendars.list())
+        await held.arrived.wait()
+
+        booking = await client.bookings.create(REQUEST)
+    finally:
+        held.release.set()
+
+    assert booking.id == "bk_9001"
+    assert await slow_get == []
+    assert [s.method for s in server.seen] == ["GET", "POST"]
+    assert len(clock.sleeps) == 1
+    assert hooked == []
+    assert "retrying POST /connect/calendar_bookings/ after APITimeoutError" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("attr", "request_model"), [("bookings", REQUEST), ("leads", LEAD)], ids=["booking", "lead"]
+)
+async def test_post_whose_budget_ends_waiting_for_a_pooled_connection_is_not_unknown(
+    loopback: Callable[..., Awaitable[Loopback]],
+    make_client: MakeClient,
+    clock: FakeClock,
+    attr: str,
+    request_model: Any,
+) -> None:
+    """The only pooled connection stays busy for the POST's whole budget: its body was never
+    written, so it is a plain DeadlineExceeded, not an unknown outcome."""
+    held = Held()
+    server = await loopback(held)
+    hooked: list[rl.OutcomeUnknownError] = []
+    client = make_client(base_url=server.url, max_connections=1, on_outcome_unknown=hooked.append)
+    try:
+        slow_get = asyncio.create_task(client.calendars.list())
+        await held.arrived.wait()
+
+        with pytest.raises(rl.DeadlineExceeded) as info:
+            await getattr(client, attr).create(request_model, timeout=0.05)
+    finally:
+        held.release.set()
+
+    assert type(info.value) is rl.DeadlineExceeded
+    assert info.value.request_sent is False
+    assert info.value.method == "POST"
+    assert hooked == []
+    assert clock.sleeps == []  # no backoff fits in what is left of the budget
+    assert await slow_get == []
+    assert [s.method for s in server.seen] == ["GET"]
+
+
+async def test_post_cancelled_while_waiting_for_a_pooled_connection_is_not_unknown(
+    loopback: Callable[..., Awaitable[Loopback]], make_client: MakeClient
+) -> None:
+    """Cancelled while queued for a connection, a booking was never sent: the CancelledError
+    goes on and the hook hears nothing. (A user session, so a trace can tell the test exactly
+    when the request is queued.)"""
+    held = Held()
+    server = await loopback(held)
+    hooked: list[rl.OutcomeUnknownError] = []
+    queued = asyncio.Event()
+
+    async def on_queued(*_args: Any) -> None:
+        queued.set()
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_queued_start.append(on_queued)
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=1), trace_configs=[trace]
+    ) as session:
+        client = make_client(base_url=server.url, session=session, on_outcome_unknown=hooked.append)
+        try:
+            slow_get = asyncio.create_task(client.calendars.list())
+            await held.arrived.wait()
+            assert not queued.is_set()
+
+            error = await _cancel_when(queued, client.bookings.create(REQUEST))
+        finally:
+            held.release.set()
+        assert await slow_get == []
+        await client.aclose()
+
+    assert type(error) is asyncio.CancelledError
+    assert error.args == ("caller hung up",)
+    assert hooked == []
+    assert [s.method for s in server.seen] == ["GET"]
 
 
 async def test_discarded_responses_are_released_before_the_next_attempt(

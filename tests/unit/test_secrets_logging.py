@@ -27,7 +27,6 @@ from ._support import (
     lead_request,
     refused,
     reply,
-    sent_then,
     sequence,
     url,
 )
@@ -78,7 +77,9 @@ async def failures(mocked: aioresponses, client: rl.RocketLeadClient) -> list[Ba
     mocked.get(url("/connect/calendar/c"), status=200, body="<html>proxy</html>")
     mocked.get(url("/connect/calendar/d"), status=429, body="", headers={"Retry-After": "99"})
     mocked.post(url("/connect/calendar_bookings/"), status=504, body="")
-    mocked.post(url("/connect/table_entries/"), **sent_then(aiohttp.ServerDisconnectedError()))
+    # A lead POST dropped after it was sent needs a real socket (aioresponses never sends a
+    # body): see the test on a real socket below. Here a 502 proxy page leaves it unknown.
+    mocked.post(url("/connect/table_entries/"), status=502, body="<html>Bad Gateway</html>")
     mocked.get(
         url("/connect/calendar/e"),
         exception=aiohttp.ClientOSError(104, "Connection reset by peer"),
@@ -144,17 +145,25 @@ async def test_token_is_not_in_tracebacks_with_locals_on_a_real_socket(
     server = await loopback(handler)
     client = make_client(base_url=server.url)
     dead = make_client(base_url=f"http://127.0.0.1:{closed_port}")
-    rendered = [
-        render_chain(await caught(call))
+    errors = [
+        await caught(call)
         for call in (
             client.calendars.get("x"),
             client.calendars.get("slow"),
             client.bookings.create(booking_request()),
+            client.leads.create(lead_request()),
             dead.calendars.list(),
             dead.bookings.create(booking_request()),
         )
     ]
+    rendered = [render_chain(error) for error in errors]
 
+    # The POSTs were sent, then dropped: unknown outcomes whose cause is the dropped connection.
+    assert [type(error).__name__ for error in errors[2:4]] == [
+        "BookingOutcomeUnknown",
+        "OutcomeUnknownError",
+    ]
+    assert all(isinstance(error.__cause__, rl.APIConnectionError) for error in errors[2:4])
     assert all("Traceback" in text for text in rendered)
     assert any("headers = " in text for text in rendered)  # aiohttp's locals were rendered
     for text in rendered:
