@@ -42,7 +42,7 @@ import contextlib
 import math
 import random
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from datetime import time as clock_time
@@ -143,16 +143,7 @@ class Arena:
     def audit(self) -> dict[str, int]:
         """Seats over capacity, and callers holding more than one booking, from the state."""
         state = self.fake.state
-        by_resource: dict[str, list[StoredBooking]] = defaultdict(list)
-        for booking in state.bookings.values():
-            by_resource[booking.resource_id].append(booking)
-        over = 0
-        for resource_id, bookings in by_resource.items():
-            capacity = state.resources[resource_id].max_parallel_bookings
-            instants = {b.start for b in bookings}  # occupancy peaks where a booking starts
-            for instant in instants:
-                held = sum(1 for b in bookings if b.start <= instant < b.end)
-                over += max(0, held - capacity)
+        over = sum(self.fake.overbooked().values())
         names = Counter(b.name for b in state.bookings.values() if b.name)
         doubles = sum(1 for name, n in names.items() if name.startswith("Caller ") and n > 1)
         return {"capacity_violations": over, "double_bookings": doubles}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -11,12 +12,14 @@ from aiohttp import web
 
 from ._api import Api
 from ._auth import FakeTokens, Scope, TokenRegistry
+from ._availability import peak_occupancy
 from ._bookings import Bookings
 from ._errors import envelope_middleware
 from ._events import EventLog, FlowEvent
 from ._faults import Faults
 from ._injection import InFlight, RecordedRequest, injection_middleware
 from ._leads import Leads
+from ._records import Booking
 from ._seed import DemoOrg, seed_demo
 from ._state import Store
 from ._time import utc_now
@@ -183,6 +186,19 @@ class FakeRocketLead:
     def races_pending(self) -> int:
         """Injected races not yet consumed."""
         return self._bookings.races_pending
+
+    def overbooked(self) -> dict[str, int]:
+        """The capacity invariant, checked: resource id -> seats over its capacity at its
+        worst instant, for every resource that ever holds too many bookings (empty: it holds)."""
+        by_resource: dict[str, list[Booking]] = defaultdict(list)
+        for booking in self.state.bookings.values():
+            by_resource[booking.resource_id].append(booking)
+        over = {
+            resource_id: peak_occupancy(bookings)
+            - self.state.resources[resource_id].max_parallel_bookings
+            for resource_id, bookings in by_resource.items()
+        }
+        return {resource_id: seats for resource_id, seats in over.items() if seats > 0}
 
     def fill_slot(
         self, resource_id: str, start: datetime, end: datetime, *, name: str = "Walk-in"

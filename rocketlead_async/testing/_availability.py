@@ -89,6 +89,16 @@ def count_overlapping(
     )
 
 
+def peak_occupancy(bookings: Iterable[Booking]) -> int:
+    """The most of ``bookings`` that share one instant ([start, end) intervals)."""
+    edges = sorted([(b.start, 1) for b in bookings] + [(b.end, -1) for b in bookings])
+    now = peak = 0
+    for _, step in edges:  # at equal times -1 sorts first: back-to-back is no overlap
+        now += step
+        peak = max(peak, now)
+    return peak
+
+
 def is_blocked(
     blockers: Iterable[Blocker], resource_id: str, start: datetime, end: datetime
 ) -> bool:

@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime, timezone
 from typing import Any
 
+import attrs
 import pytest
 from fake_support import Clock, Wire, slot_booking
 
@@ -452,3 +453,18 @@ async def test_fill_slot_outside_any_window(fake: FakeRocketLead) -> None:
     [booking_id] = fake.fill_slot(fake.demo.mitte_trainer_ids[1], start, end, name="Night owl")
     booking = fake.state.bookings[booking_id]
     assert (booking.calendar_id, booking.resource_slot_id) == (fake.demo.mitte_calendar_id, None)
+
+
+async def test_overbooked_reports_seats_over_capacity_at_the_worst_instant() -> None:
+    fake = FakeRocketLead(seed=0)
+    assert fake.overbooked() == {}  # the seed keeps its own invariant
+    seeded = fake.state.bookings[fake.demo.booking_ids[0]]  # a capacity-1 trainer
+    fake.state.bookings["twin"] = attrs.evolve(seeded, id="twin")
+    fake.state.bookings["triplet"] = attrs.evolve(seeded, id="triplet")
+    assert fake.overbooked() == {seeded.resource_id: 2}
+    # Back to back is no overlap: [start, end) then [end, ...).
+    del fake.state.bookings["twin"], fake.state.bookings["triplet"]
+    fake.state.bookings["next"] = attrs.evolve(
+        seeded, id="next", start=seeded.end, end=seeded.end + (seeded.end - seeded.start)
+    )
+    assert fake.overbooked() == {}
