@@ -118,7 +118,16 @@ def envelope(status: int, message: Any) -> dict[str, Any]:
 
 def refused() -> aiohttp.ClientConnectorError:
     """What aiohttp raises when the TCP connection was never established."""
-    key = ConnectionKey("api.rocketlead.io", 443, True, True, None, None, None, None)
+    # By keyword: aiohttp 3.12 added a defaulted eighth field (server_hostname).
+    key = ConnectionKey(
+        host="api.rocketlead.io",
+        port=443,
+        is_ssl=True,
+        ssl=True,
+        proxy=None,
+        proxy_auth=None,
+        proxy_headers_hash=None,
+    )
     return aiohttp.ClientConnectorError(key, ConnectionRefusedError(111, "Connection refused"))
 
 
