@@ -1,8 +1,12 @@
 """The one cattrs converter: camelCase wire <-> snake_case models, strict types, kept extras.
 
-Built once per process. Decoding runs a fast converter (``detailed_validation=False``); only when
-that fails is the body decoded again by a detailed twin, to name the offending field. Both are made
-by :func:`_build`, so they cannot drift apart.
+Decoding runs a fast converter; only when that fails is the body decoded again by a detailed twin
+(cattrs' ``detailed_validation``), to name the offending field. Both are made by :func:`_build`,
+so they cannot drift apart.
+
+Nothing is built at import (cattrs is not even imported): each converter on first use, and each
+model's hooks when that model is first decoded or encoded, through hook factories (so no
+registration order can hand a model an inner model's default, extra-dropping hook).
 """
 
 from __future__ import annotations
@@ -13,19 +17,20 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from . import models as m
 from .models._base import Id
 
+if TYPE_CHECKING:
+    import cattrs
+
 __all__ = [
     "RESPONSE_MODELS",
     "ResponseShapeError",
-    "converter",
+    "get_converter",
     "structure",
     "structure_list",
     "unstructure",
@@ -53,6 +58,8 @@ RESPONSE_MODELS: tuple[type[Any], ...] = (
     m.LeadEntry,
 )
 REQUEST_MODELS: tuple[type[Any], ...] = (m.BookingRequest, m.LeadRequest)
+_RESPONSE_SET = frozenset(RESPONSE_MODELS)
+_REQUEST_SET = frozenset(REQUEST_MODELS)
 
 # The design's one exception to mechanical camelCase, and availability's wrapped list.
 _SPECIAL_NAMES = {"start": "startDateTime", "end": "endDateTime"}
@@ -166,6 +173,8 @@ def _unstructure_special_type(value: m.SpecialType | str | None) -> str | None:
 
 
 def _renames(cls: type[Any]) -> dict[str, Any]:
+    from cattrs.gen import override
+
     return {
         a.name: override(rename=wire_name(cls, a.name))
         for a in attrs.fields(cls)
@@ -176,6 +185,8 @@ def _renames(cls: type[Any]) -> dict[str, Any]:
 def _response_structure_hook(
     converter: cattrs.Converter, cls: Any, detailed: bool
 ) -> Callable[[Any, Any], Any]:
+    from cattrs.gen import make_dict_structure_fn, override
+
     base = make_dict_structure_fn(
         cls,
         converter,
@@ -201,6 +212,8 @@ def _response_structure_hook(
 def _response_unstructure_hook(
     converter: cattrs.Converter, cls: type[T]
 ) -> Callable[[T], dict[str, Any]]:
+    from cattrs.gen import make_dict_unstructure_fn, override
+
     base = make_dict_unstructure_fn(cls, converter, extra=override(omit=True), **_renames(cls))
 
     def unstructure_model(obj: T) -> dict[str, Any]:
@@ -213,18 +226,26 @@ def _response_unstructure_hook(
     return unstructure_model
 
 
-def _is_optional(t: Any) -> bool:
+def _request_unstructure_hook(
+    converter: cattrs.Converter, cls: type[T]
+) -> Callable[[T], dict[str, Any]]:
+    from cattrs.gen import make_dict_unstructure_fn
+
+    return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **_renames(cls))
+
+
+def _optional_inner(t: Any) -> Any:
+    """``X`` for ``X | None``, else ``None``."""
     args = getattr(t, "__args__", ())
-    return (
-        typing.get_origin(t) in (Union, types.UnionType) and len(args) == 2 and type(None) in args
-    )
+    if typing.get_origin(t) in (Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        return next(arg for arg in args if arg is not type(None))
+    return None
 
 
 def _optional_structure_hook(converter: cattrs.Converter, t: Any) -> Callable[[Any, Any], Any]:
     # cattrs' own Optional hook looks the inner hook up on every call; most response fields
-    # are optional, so resolve it once. Inner model hooks must already be registered (the
-    # RESPONSE_MODELS order: a model after the models it contains).
-    inner = next(arg for arg in t.__args__ if arg is not type(None))
+    # are optional, so resolve it once (the inner model's hook comes from its factory).
+    inner = _optional_inner(t)
     hook = converter.get_structure_hook(inner)
 
     def structure_optional(value: Any, _: Any) -> Any:
@@ -233,10 +254,21 @@ def _optional_structure_hook(converter: cattrs.Converter, t: Any) -> Callable[[A
     return structure_optional
 
 
+def _is_response_model(t: Any) -> bool:
+    return isinstance(t, type) and t in _RESPONSE_SET
+
+
+def _is_request_model(t: Any) -> bool:
+    return isinstance(t, type) and t in _REQUEST_SET
+
+
 def _build(detailed: bool) -> cattrs.Converter:
+    import cattrs
+
     converter = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
     converter.register_structure_hook_factory(
-        _is_optional, lambda t: _optional_structure_hook(converter, t)
+        lambda t: _optional_inner(t) is not None,
+        lambda t: _optional_structure_hook(converter, t),
     )
     for scalar, hook in (
         (str, _structure_str),
@@ -255,19 +287,25 @@ def _build(detailed: bool) -> cattrs.Converter:
     converter.register_unstructure_hook_func(
         lambda t: t == _SPECIAL_TYPE_FIELD, _unstructure_special_type
     )
-    for cls in RESPONSE_MODELS:
-        converter.register_structure_hook(cls, _response_structure_hook(converter, cls, detailed))
-        converter.register_unstructure_hook(cls, _response_unstructure_hook(converter, cls))
-    for cls in REQUEST_MODELS:
-        converter.register_unstructure_hook(
-            cls,
-            make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **_renames(cls)),
-        )
+    # Factories, not per-class registrations: a model's hook is made when it is first needed,
+    # and a model that contains another asks the converter for that one's hook, so it always
+    # gets the extras-keeping hook whatever order the models are listed in.
+    converter.register_structure_hook_factory(
+        _is_response_model, lambda cls: _response_structure_hook(converter, cls, detailed)
+    )
+    converter.register_unstructure_hook_factory(
+        _is_response_model, lambda cls: _response_unstructure_hook(converter, cls)
+    )
+    converter.register_unstructure_hook_factory(
+        _is_request_model, lambda cls: _request_unstructure_hook(converter, cls)
+    )
     return converter
 
 
-converter: cattrs.Converter = _build(detailed=False)
-"""The process-wide converter (fast path)."""
+@functools.lru_cache(maxsize=1)
+def get_converter() -> cattrs.Converter:
+    """The process-wide converter (fast path), built on first use."""
+    return _build(detailed=False)
 
 
 @functools.lru_cache(maxsize=1)
@@ -277,6 +315,8 @@ def _detailed_converter() -> cattrs.Converter:
 
 def _explain(data: Any, cl: Any, error: Exception) -> ResponseShapeError:
     """Re-decode with the detailed converter to name the field the fast path tripped on."""
+    import cattrs
+
     try:
         _detailed_converter().structure(data, cl)
     except Exception as detailed_error:
@@ -294,7 +334,7 @@ def _hook(cl: Any) -> Callable[[Any, Any], Any]:
     try:
         return _HOOKS[cl]
     except KeyError:
-        return _HOOKS.setdefault(cl, converter.get_structure_hook(cl))
+        return _HOOKS.setdefault(cl, get_converter().get_structure_hook(cl))
 
 
 def structure(data: Any, cls: type[T]) -> T:
@@ -320,6 +360,14 @@ def structure_list(data: Any, cls: type[T]) -> list[T]:
         raise _explain(data, list[cls], error) from None  # type: ignore[valid-type]
 
 
+_UNSTRUCTURE: dict[type[Any], Callable[[Any], Any]] = {}
+
+
 def unstructure(obj: Any) -> Any:
     """Encode a model as wire JSON (requests omit ``None`` fields)."""
-    return converter.unstructure(obj)
+    cl = type(obj)
+    try:
+        hook = _UNSTRUCTURE[cl]
+    except KeyError:
+        hook = _UNSTRUCTURE.setdefault(cl, get_converter().get_unstructure_hook(cl))
+    return hook(obj)
