@@ -2,7 +2,8 @@
 
 Decoding runs a fast converter; only when that fails is the body decoded again by a detailed twin
 (cattrs' ``detailed_validation``), to name the offending field. Both are made by :func:`_build`,
-so they cannot drift apart.
+so they cannot drift apart. The fast one decodes response models with fused functions
+(``_fused.py``) that defer to the same strict hooks for anything but an exactly-typed value.
 
 Nothing is built at import (cattrs is not even imported): each converter on first use, and each
 model's hooks when that model is first decoded or encoded, through hook factories (so no
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union
 import attrs
 
 from . import models as m
+from ._fused import fused_structure_fn
 from .models._base import Id
 
 if TYPE_CHECKING:
@@ -129,15 +131,16 @@ def _structure_any_mapping(value: object, _: object) -> Mapping[str, Any]:
     raise _wrong("an object", value)
 
 
+# SpecialType(value) costs half a microsecond (Enum.__call__); six per booking.
+_SPECIAL_TYPES: dict[str, m.SpecialType] = {member.value: member for member in m.SpecialType}
+
+
 def _structure_special_type(value: object, _: object) -> m.SpecialType | str | None:
     if value is None:
         return None
     if type(value) is not str:
         raise _wrong("a string", value)
-    try:
-        return m.SpecialType(value)
-    except ValueError:
-        return value
+    return _SPECIAL_TYPES.get(value, value)
 
 
 if sys.version_info >= (3, 11):
@@ -207,6 +210,30 @@ def _response_structure_hook(
         return obj
 
     return structure_model
+
+
+# The scalar hooks that return a value of exactly this Python type unchanged (a test holds them
+# to it): the fused functions take such a value without calling the hook.
+_PASS_THROUGH: dict[Any, type] = {str: str, Id: str, int: int, float: float, bool: bool}
+
+
+def _fused_structure_hook(converter: cattrs.Converter, cls: Any) -> Callable[[Any, Any], Any]:
+    generic: list[Callable[[Any, Any], Any]] = []
+
+    def fallback(data: Any, cl: Any) -> Any:
+        # Not a dict (json.loads always gives one): cattrs' own path decides, as before.
+        if not generic:
+            generic.append(_response_structure_hook(converter, cls, detailed=False))
+        return generic[0](data, cl)
+
+    return fused_structure_fn(
+        cls,
+        wire_name=wire_name,
+        hook_for=converter.get_structure_hook,
+        pass_through=_PASS_THROUGH,
+        optional_inner=_optional_inner,
+        fallback=fallback,
+    )
 
 
 def _response_unstructure_hook(
@@ -290,9 +317,14 @@ def _build(detailed: bool) -> cattrs.Converter:
     # Factories, not per-class registrations: a model's hook is made when it is first needed,
     # and a model that contains another asks the converter for that one's hook, so it always
     # gets the extras-keeping hook whatever order the models are listed in.
-    converter.register_structure_hook_factory(
-        _is_response_model, lambda cls: _response_structure_hook(converter, cls, detailed)
-    )
+    if detailed:
+        converter.register_structure_hook_factory(
+            _is_response_model, lambda cls: _response_structure_hook(converter, cls, True)
+        )
+    else:
+        converter.register_structure_hook_factory(
+            _is_response_model, lambda cls: _fused_structure_hook(converter, cls)
+        )
     converter.register_unstructure_hook_factory(
         _is_response_model, lambda cls: _response_unstructure_hook(converter, cls)
     )

@@ -1,4 +1,4 @@
-"""The converter's construction: nested models keep their extras, whatever the build order."""
+"""The converter's construction: nested models keep their extras; fused hooks equal cattrs'."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ import attrs
 import pytest
 
 import rocketlead_async as rl
-from rocketlead_async._convert import RESPONSE_MODELS, structure, unstructure, wire_name
+from rocketlead_async._convert import (
+    _PASS_THROUGH,
+    RESPONSE_MODELS,
+    _response_structure_hook,
+    get_converter,
+    structure,
+    unstructure,
+    wire_name,
+)
 
 MODEL_IDS = [cls.__name__ for cls in RESPONSE_MODELS]
 
@@ -93,3 +101,70 @@ def test_the_nesting_models_are_covered() -> None:
     assert {"FieldValidation", "TableSchemaField", "Slot", "AvailabilityMeta"} <= nested
     booking = structure(_wire(rl.Booking), rl.Booking)
     assert booking.table_schema_fields["k"].validation is not None
+
+
+# -- the fused structure functions decide exactly as cattrs' hook chain does -------------------
+
+_PALETTE: list[Any] = [
+    None,
+    "s",
+    "",
+    "email",
+    "2026-03-02T09:00:00",
+    "2026-03-02T09:00:00Z",
+    "not a time",
+    0,
+    7,
+    2.0,
+    2.5,
+    True,
+    False,
+    [],
+    ["x"],
+    {},
+    {"friendlyName": "f", "type": "t"},
+    {"startDateTime": "2026-03-02T09:00:00Z"},
+]
+
+
+def _outcome(hook: Any, data: Any, cls: type[Any]) -> tuple[str, str]:
+    try:
+        obj = hook(data, cls)
+    except Exception as error:
+        return ("error", type(error).__name__)
+    # repr, not ==: 1 == 1.0 == True, but an int field must not come out as a bool.
+    return ("ok", repr(obj))
+
+
+def _variants(wire: dict[str, Any]) -> list[Any]:
+    variants: list[Any] = [wire, [], "x", None, 3, types.MappingProxyType(wire)]
+    for key in wire:
+        variants.append({k: v for k, v in wire.items() if k != key})
+        variants += [{**wire, key: value} for value in _PALETTE]
+    return variants
+
+
+@pytest.mark.parametrize("cls", RESPONSE_MODELS, ids=MODEL_IDS)
+def test_fused_hooks_accept_refuse_and_produce_what_the_cattrs_hooks_do(cls: type[Any]) -> None:
+    converter = get_converter()
+    fused = converter.get_structure_hook(cls)
+    chain = _response_structure_hook(converter, cls, detailed=False)
+    assert fused.__name__ == f"structure_{cls.__name__}"
+
+    seen = set()
+    for data in _variants(_wire(cls)):
+        ours, theirs = _outcome(fused, data, cls), _outcome(chain, data, cls)
+        # Which exception does not matter (a failure is explained by the detailed twin).
+        assert ours[0] == theirs[0], (data, ours, theirs)
+        if ours[0] == "ok":
+            assert ours == theirs, data
+        seen.add(ours[0])
+    assert seen == {"ok", "error"}
+
+
+def test_pass_through_hooks_return_exactly_typed_values_unchanged() -> None:
+    converter = get_converter()
+    samples = {str: "s", int: 7, float: 2.5, bool: False}
+    for tp, exact in _PASS_THROUGH.items():
+        value = samples[exact]
+        assert converter.get_structure_hook(tp)(value, tp) is value, tp
