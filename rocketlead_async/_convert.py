@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RESPONSE_MODELS",
     "ResponseShapeError",
+    "decoder",
     "get_converter",
     "structure",
     "structure_list",
@@ -359,37 +360,65 @@ def _explain(data: Any, cl: Any, error: Exception) -> ResponseShapeError:
     return ResponseShapeError(f"response does not match {name}: {details}")
 
 
-_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {}
-
-
-def _hook(cl: Any) -> Callable[[Any, Any], Any]:
-    try:
-        return _HOOKS[cl]
-    except KeyError:
-        return _HOOKS.setdefault(cl, get_converter().get_structure_hook(cl))
-
-
 def structure(data: Any, cls: type[T]) -> T:
     """Decode wire JSON into ``cls``; :class:`ResponseShapeError` names what did not fit."""
-    try:
-        return _hook(cls)(data, cls)  # type: ignore[no-any-return]
-    except Exception as error:
-        raise _explain(data, cls, error) from None
+    decoded: T = decoder(cls)(data)
+    return decoded
 
 
 def structure_list(data: Any, cls: type[T]) -> list[T]:
     """Decode a list endpoint's answer: a bare JSON array, or ``{"data": [...]}``."""
-    if type(data) is dict and "data" in data:
-        data = data["data"]
-    if type(data) is not list:
-        raise ResponseShapeError(
-            f"expected a JSON array of {cls.__name__}, got {type(data).__name__}"
-        )
-    hook = _hook(cls)
+    decoded: list[T] = decoder(cls, many=True)(data)
+    return decoded
+
+
+_DECODERS: dict[tuple[type[Any], bool], Callable[[Any], Any]] = {}
+
+
+def decoder(cls: type[T], *, many: bool = False) -> Callable[[Any], Any]:
+    """:func:`structure` (``many``: :func:`structure_list`) of ``cls`` as a function of the data
+    alone, made once per model; the model's hook is built on its first call, not here."""
     try:
-        return [hook(item, cls) for item in data]
-    except Exception as error:
-        raise _explain(data, list[cls], error) from None  # type: ignore[valid-type]
+        return _DECODERS[cls, many]
+    except KeyError:
+        made = _list_decoder(cls) if many else _decoder(cls)
+        return _DECODERS.setdefault((cls, many), made)
+
+
+def _decoder(cls: type[T]) -> Callable[[Any], T]:
+    hook: Callable[[Any, Any], Any] | None = None
+
+    def decode(data: Any) -> T:
+        nonlocal hook
+        if hook is None:
+            hook = get_converter().get_structure_hook(cls)
+        try:
+            return hook(data, cls)  # type: ignore[no-any-return]
+        except Exception as error:
+            raise _explain(data, cls, error) from None
+
+    return decode
+
+
+def _list_decoder(cls: type[T]) -> Callable[[Any], list[T]]:
+    hook: Callable[[Any, Any], Any] | None = None
+
+    def decode_list(data: Any) -> list[T]:
+        nonlocal hook
+        if type(data) is dict and "data" in data:
+            data = data["data"]
+        if type(data) is not list:
+            raise ResponseShapeError(
+                f"expected a JSON array of {cls.__name__}, got {type(data).__name__}"
+            )
+        if hook is None:
+            hook = get_converter().get_structure_hook(cls)
+        try:
+            return [hook(item, cls) for item in data]
+        except Exception as error:
+            raise _explain(data, list[cls], error) from None  # type: ignore[valid-type]
+
+    return decode_list
 
 
 _UNSTRUCTURE: dict[type[Any], Callable[[Any], Any]] = {}
