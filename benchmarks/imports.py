@@ -2,17 +2,25 @@
 
 Each sample is a fresh interpreter (``python -X importtime``) that imports aiohttp first, then
 times ``import rocketlead_async``: that second step is everything the SDK adds, its own modules
-and the dependencies only it pulls in (attrs, and whatever of cattrs/tenacity is imported
-eagerly). From the ``-X importtime`` lines of the same process: the self time of the SDK's own
-modules, and which of them (and of cattrs, tenacity, ``rocketlead_async.testing``/``cli``) were
-imported at all. Medians over the samples; the processes run one after another.
+and the dependencies only it pulls in (whatever of cattrs/tenacity is imported eagerly). From
+the ``-X importtime`` lines of the same process: the self time of the SDK's own modules, and
+which of them (and of cattrs, tenacity, ``rocketlead_async.testing``/``cli``) were imported at
+all. The processes run one after another.
+
+With bytecode caches, as an installed package has them: the samples run with
+``PYTHONDONTWRITEBYTECODE`` removed and ``PYTHONPYCACHEPREFIX`` set to a temporary directory
+(warmed by one discarded process), so the worktree stays clean. A few samples without any cache
+(every module compiled from source, as in an environment with ``PYTHONDONTWRITEBYTECODE=1`` and
+an editable install) are reported beside them.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from typing import Any
 
 __all__ = ["run"]
@@ -23,12 +31,13 @@ _PROBE = (
 )
 
 
-def _sample() -> tuple[float, dict[str, int]]:
+def _sample(env: dict[str, str]) -> tuple[float, dict[str, int]]:
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", _PROBE],
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     total = float(done.stdout.split()[-1])
     self_us: dict[str, int] = {}
@@ -48,7 +57,13 @@ def _sample() -> tuple[float, dict[str, int]]:
 
 def run(*, quick: bool) -> dict[str, Any]:
     """Median import time over fresh processes, and what the import pulled in."""
-    samples = [_sample() for _ in range(5 if quick else 15)]
+    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",)}
+    with tempfile.TemporaryDirectory(prefix="rl-bench-pycache-") as cache:
+        cached = {**base, "PYTHONPYCACHEPREFIX": cache}
+        _sample(cached)  # writes the caches
+        samples = [_sample(cached) for _ in range(5 if quick else 15)]
+    uncached = {**base, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": os.devnull}
+    cold = [_sample(uncached)[0] * 1000 for _ in range(3)]
     totals = [total * 1000 for total, _ in samples]
     own = [
         sum(us for name, us in modules.items() if name.split(".")[0] == "rocketlead_async") / 1000
@@ -62,6 +77,7 @@ def run(*, quick: bool) -> dict[str, Any]:
     return {
         "samples": len(samples),
         "total_ms": {"median": statistics.median(totals), "min": min(totals)},
+        "without_bytecode_cache_ms": {"median": statistics.median(cold), "min": min(cold)},
         "own_modules_self_ms": {"median": statistics.median(own), "min": min(own)},
         "imported": {
             name: imported(name)
