@@ -64,9 +64,10 @@ class SeatClaimsProtocol(Protocol):
         fetched_at: float,
         now: float,
     ) -> tuple[Slot, Seat]:
-        """Claim a seat of ``choice`` (picked from ``ranked``, fetched at ``fetched_at``), or of
-        the first of ``ranked`` that still has one if a shared store says ``choice`` is full.
-        The local claim is made before the first await."""
+        """Claim a seat of ``choice`` (picked from ``ranked``, fetched at ``fetched_at``); with
+        a store shared by other processes, of the first of ``ranked`` that the store says still
+        has a seat (``choice`` if none has, or if the store cannot be asked in time). The
+        local claim is made before the first await."""
         ...
 
     def release(self, seat: Seat, *, booked_at: float | None = None) -> None:

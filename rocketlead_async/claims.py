@@ -16,8 +16,8 @@ claim of the requested slot and every release are written in the background; onl
 an alternative waits for Redis, one atomic script that ranks by every process's claims and
 claims the winner. When Redis is slow or unreachable the call goes on with this process's
 claims, one warning is logged, :attr:`RedisSeatClaims.fallbacks` counts it, and Redis is left
-alone for ``pause`` seconds (1 s). Every claim expires ``ttl`` seconds after it was written (a booked
-seat ``ttl`` seconds after its booking), so a crashed process leaves nothing behind.
+alone for ``pause`` seconds (1 s). Every claim expires ``ttl`` seconds after it was written (a
+booked seat ``ttl`` seconds after its booking), so a crashed process leaves nothing behind.
 
 This module imports no Redis library: pass any ``redis.asyncio.Redis`` (redis-py >= 5).
 """
@@ -190,12 +190,13 @@ class RedisSeatClaims:
         now: float,
     ) -> tuple[Slot, Seat]:
         """Claim ``choice`` here at once; then, in one atomic Redis script, the first of
-        ``choice`` and the best of ``ranked`` that every process's claims leave a seat in."""
+        ``ranked`` that every process's claims leave a seat in (``choice`` if none does, or if
+        Redis cannot be asked in time)."""
         seat = self._local.take(choice.key, calendar_id=calendar_id)
         if not self._live():
             return choice, seat
         remote = self._remote[seat] = _Remote(self.key(calendar_id))
-        order = [choice, *(slot for slot in ranked if slot is not choice)][:_CANDIDATES]
+        order = list(ranked[:_CANDIDATES]) or [choice]
         args: list[str] = [remote.id, repr(self.ttl), repr(max(now - fetched_at, 0.0))]
         for slot in order:
             free = max(slot.max_parallel_bookings - slot.current_bookings, 0)
@@ -210,14 +211,17 @@ class RedisSeatClaims:
         except Exception as error:
             self._failed(error)
             return choice, seat
-        if not isinstance(index, int) or not 0 < index < len(order):
+        if not isinstance(index, int) or not 0 <= index < len(order):
+            # No seat left anywhere: Redis holds the claim on order[0]; keep ours on choice.
+            self._send(remote, "claim", seat)
             return choice, seat
-        # Redis claimed order[index] under the same id: move the local claim there too.
-        self._local.release(seat)
-        del self._remote[seat]
         better = order[index]
-        seat = self._local.take(better.key, calendar_id=calendar_id)
-        self._remote[seat] = remote
+        if better.key != choice.key:
+            # Redis claimed ``better`` under this id: move the local claim there too.
+            self._local.release(seat)
+            del self._remote[seat]
+            seat = self._local.take(better.key, calendar_id=calendar_id)
+            self._remote[seat] = remote
         return better, seat
 
     def release(self, seat: Seat, *, booked_at: float | None = None) -> None:

@@ -162,10 +162,15 @@ class SlotRecovery:
     - ``picker``: ``"nearest"`` (closest start, same resource first), ``"next_after"`` (earliest
       start at or after the original), ``"same_time_any_resource"``, or a callable
       ``(request, ranked candidates) -> Slot | None``.
-    - ``spread``: a named picker picks at random among the ``spread`` best-ranked candidates,
-      weighted by their free seats, so agents in different processes that lose the same race do
-      not all charge the same next slot (1 = always the best). ``book()`` calls sharing one
-      client coordinate without it: a slot whose free seats they are all charging ranks last.
+    - ``spread``: a named picker picks at random among the ``spread`` best-ranked candidates
+      (default 4), weighted by their free seats, so agents that cannot see each other's claims
+      (one client per caller, processes of their own) do not all charge the same next slot;
+      1 = always the best. Chosen by measurement (``benchmarks/fleet.py``): with one client per
+      caller, ``spread=1`` books no more callers than the docs' naive loop; ``spread=4`` books
+      about twice as many, and costs calls sharing a client nothing. Calls whose claims are
+      shared (one client, or ``RedisSeatClaims``) also rank a slot whose seats the others are
+      all charging last; with ``RedisSeatClaims`` the best-ranked slot with a seat left is
+      claimed atomically, and ``spread`` matters only when Redis cannot be asked.
     - ``pin_resource``: only alternatives on the request's resource (if the request names one).
     - ``on_event``: called (sync or async) with a :class:`RecoveryEvent` per step; its errors are
       logged and ignored.
@@ -180,7 +185,7 @@ class SlotRecovery:
     max_attempts: int = attrs.field(default=3, validator=_positive_int)
     window: timedelta = attrs.field(default=timedelta(hours=3), validator=_window)
     picker: PickerName | Picker = attrs.field(default="nearest", validator=_picker)
-    spread: int = attrs.field(default=1, validator=_positive_int)
+    spread: int = attrs.field(default=4, validator=_positive_int)
     pin_resource: bool = False
     not_before: datetime | None = attrs.field(default=None, validator=_optional_aware)
     not_after: datetime | None = attrs.field(default=None, validator=_optional_aware)
@@ -268,12 +273,13 @@ class _Run:
         )
 
     async def hold_best(self, slot: Slot, ranked: Sequence[Slot]) -> Slot:
-        """Claim a seat of ``slot`` (or of a better-placed one of ``ranked``, if claims shared
-        with other processes say ``slot`` is full); the claim is local before any await."""
+        """Claim a seat of ``slot``, the pick among ``ranked``; claims shared with other
+        processes may claim the best-ranked slot they see a seat in instead (``spread`` is for
+        when nobody can see the others). A callable picker's choice is never replaced."""
         self.hold(None)
         slot, self.held = await self.claims.take_best(
             slot,
-            ranked,
+            [slot] if callable(self.policy.picker) else ranked,
             calendar_id=self.original.calendar_id,
             fetched_at=self.fetched_at if self.fetched_at is not None else self.now(),
             now=self.now(),

@@ -13,13 +13,12 @@ from datetime import timedelta
 import attrs
 import pytest
 import redis.asyncio as aioredis
+from recovery._support import ANNA, BOOKINGS, POPULAR, trainer_request
 
 import rocketlead_async as rl
 from rocketlead_async.claims import RedisSeatClaims
 from rocketlead_async.testing import FakeRocketLead
 from rocketlead_async.testing._redis import RedisServer
-
-from recovery._support import ANNA, BOOKINGS, POPULAR, trainer_request
 
 CALLERS = 20
 SEATS = 6  # per Mitte trainer: Anna's popular hour is filled, the window has room for all
@@ -52,7 +51,7 @@ async def race(
         return await asyncio.gather(
             *(
                 client.bookings.book(request, recovery=policy, timeout=10)
-                for client, request in zip(clients, requests)
+                for client, request in zip(clients, requests, strict=True)
             ),
             return_exceptions=True,
         )
@@ -72,8 +71,7 @@ async def test_callers_in_separate_processes_land_on_distinct_seats(
     (With in-memory claims they herd onto the same nearest slot and most lose again.)"""
     await asyncio.gather(*(redis_client.ping() for _ in range(CALLERS)))  # a warm pool
     claims = [
-        RedisSeatClaims(redis_client, namespace=namespace, call_timeout=2.0)
-        for _ in range(CALLERS)
+        RedisSeatClaims(redis_client, namespace=namespace, call_timeout=2.0) for _ in range(CALLERS)
     ]
 
     outcomes = await race(fake, list(claims), rl.SlotRecovery())

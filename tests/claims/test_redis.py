@@ -22,9 +22,7 @@ Processes = Callable[..., RedisSeatClaims]
 
 
 @pytest.fixture
-async def process(
-    redis_client: aioredis.Redis, namespace: str
-) -> AsyncIterator[Processes]:
+async def process(redis_client: aioredis.Redis, namespace: str) -> AsyncIterator[Processes]:
     """Makes one process's claims; checks at the end that Redis never failed them."""
     made: list[RedisSeatClaims] = []
 
@@ -143,9 +141,7 @@ async def test_namespaces_and_calendars_are_kept_apart(
     await acme.flush()
 
     assert (await pick(other, full, slot(T0 + HOUR)))[0] is full
-    picked, _ = await acme.take_best(
-        full, [full], calendar_id="cal-2", fetched_at=0.0, now=0.0
-    )
+    picked, _ = await acme.take_best(full, [full], calendar_id="cal-2", fetched_at=0.0, now=0.0)
     assert picked is full
     assert acme.key(CAL) == f"{namespace}-acme:seats:{{{CAL}}}"
 
