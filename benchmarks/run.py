@@ -7,8 +7,9 @@
 Sections (one module each): ``overhead`` (SDK vs raw aiohttp vs the floor, sequential and 32
 tasks, against the loopback server process of ``_server.py``), ``decode`` (our converter vs bare
 cattrs), ``memory`` (growth over many calls, idle client cost), ``contention`` (slot-race
-recovery strategies on FakeRocketLead). These are measurements, not tests: the exit status is 0
-whether or not a target is met; the "targets" table says which were.
+recovery strategies on FakeRocketLead), ``fleet`` (recovery across P processes x C callers, each
+on a client of its own, with and without Redis seat claims). These are measurements, not
+tests: the exit status is 0 whether or not a target is met; the "targets" table says which were.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ if str(HERE) not in sys.path:  # run as a script from anywhere: siblings import 
 
 import contention  # noqa: E402
 import decode  # noqa: E402
+import fleet  # noqa: E402
 import memory  # noqa: E402
 import overhead  # noqa: E402
 from _report import machine, markdown, targets  # noqa: E402
 from _server import LoopbackServer  # noqa: E402
 
-SECTIONS = ("overhead", "decode", "memory", "contention")
+SECTIONS = ("overhead", "decode", "memory", "contention", "fleet")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -109,6 +111,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if "contention" in args.sections:
         _section("contention", started)
         results["contention"] = asyncio.run(contention.run(quick=quick, extra=args.extra))
+    if "fleet" in args.sections:
+        _section("fleet", started)
+        results["fleet"] = asyncio.run(fleet.run(quick=quick))
     results["meta"]["seconds"] = time.perf_counter() - started
     results["targets"] = targets(results)
     return results
