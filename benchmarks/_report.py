@@ -152,6 +152,49 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         out.append(
             _target("contention: seats over capacity + double bookings", worst, 0, at_most=True)
         )
+    out += _fleet_targets(results.get("fleet"))
+    return out
+
+
+def _fleet_targets(fleet: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Issue 16's targets: Redis claims book (nearly) everyone with few POSTs, no slower than
+    spread=4; without Redis the default is no worse than the docs' loop; nothing is lost."""
+    if not fleet:
+        return []
+    out = []
+    by_key = {(r["strategy"], r["callers"]): r for r in fleet["rows"]}
+    for (strategy, callers), row in by_key.items():
+        size = f"fleet {row['processes']}x{row['callers_per_process']}"
+        if strategy == "redis":
+            out.append(_target(f"{size}: Redis booked share", row["booked_share"], 0.99,
+                               at_most=False))  # fmt: skip
+            out.append(_target(f"{size}: Redis POSTs per booking", row["posts_per_booking"],
+                               2.2, at_most=True))  # fmt: skip
+            spread4 = by_key.get(("spread4", callers))
+            if spread4:
+                out.append(
+                    _target(
+                        f"{size}: Redis p95 s to booking, no worse than spread=4",
+                        row["seconds_to_booking_p95"],
+                        spread4["seconds_to_booking_p95"],
+                        at_most=True,
+                    )
+                )
+        naive = by_key.get(("naive", callers))
+        if strategy == "default" and naive:
+            out.append(
+                _target(
+                    f"{size}: default booked share, no worse than the docs' loop",
+                    row["booked_share"],
+                    naive["booked_share"],
+                    at_most=False,
+                )
+            )
+        if strategy == "redis_down":
+            out.append(_target(f"{size}: Redis killed mid-run, callers lost", row["lost"], 0,
+                               at_most=True))  # fmt: skip
+    worst = max(r["capacity_violations"] + r["double_bookings"] for r in fleet["rows"])
+    out.append(_target("fleet: seats over capacity + double bookings", worst, 0, at_most=True))
     return out
 
 
@@ -379,6 +422,41 @@ def _contention(contention: dict[str, Any]) -> str:
     return _table(headers, rows)
 
 
+def _fleet(fleet: dict[str, Any]) -> str:
+    rows = []
+    for r in fleet["rows"]:
+        rows.append(
+            [
+                f"{r['processes']} x {r['callers_per_process']}",
+                str(r["setup"]["free_seats_at_requested_hour"]),
+                r["strategy"],
+                f"{r['booked_share'] * 100:.1f}%",
+                _num(r["posts_per_booking"], 2),
+                _num(r["gets_per_booking"], 2),
+                f"{_num(r['seconds_to_booking_p50'] * 1000)} / "
+                f"{_num(r['seconds_to_booking_p95'] * 1000)}",
+                str(r["capacity_violations"]),
+                str(r["double_bookings"]),
+                str(r["lost"]),
+                str(r["fallbacks"]),
+            ]
+        )
+    headers = [
+        "processes x callers",
+        "free seats at the hour",
+        "strategy",
+        "booked",
+        "POSTs per booking",
+        "GETs per booking",
+        "ms to booking (p50 / p95)",
+        "over capacity",
+        "callers with two bookings",
+        "lost (no booking, no alternatives)",
+        "Redis fallbacks",
+    ]
+    return _table(headers, rows)
+
+
 def markdown(results: dict[str, Any]) -> str:
     """Every section that ran, as markdown tables, machine and targets first."""
     meta = results["meta"]
@@ -410,4 +488,6 @@ def markdown(results: dict[str, Any]) -> str:
         parts.append(_memory(results["memory"]))
     if "contention" in results:
         parts.append(_contention(results["contention"]))
+    if "fleet" in results:
+        parts.append(_fleet(results["fleet"]))
     return "\n\n".join(parts) + "\n"

@@ -9,8 +9,10 @@ tasks, ``book()`` with the slot free, against the loopback server process of ``_
 ``race`` (``book()`` losing one race vs the same loop written with SDK calls; objects left for
 the cyclic GC per call), ``imports`` (import time, aiohttp excluded), ``decode`` (our converter
 vs bare cattrs), ``memory`` (growth over many calls, idle client cost), ``contention``
-(slot-race recovery strategies on FakeRocketLead). These are measurements, not tests: the exit
-status is 0 whether or not a target is met; the "targets" table says which were.
+(slot-race recovery strategies on FakeRocketLead), ``fleet`` (recovery across P processes x C
+callers, each on a client of its own, with and without Redis seat claims). These are
+measurements, not tests: the exit status is 0 whether or not a target is met; the "targets"
+table says which were.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ if str(HERE) not in sys.path:  # run as a script from anywhere: siblings import 
 
 import contention  # noqa: E402
 import decode  # noqa: E402
+import fleet  # noqa: E402
 import imports  # noqa: E402
 import memory  # noqa: E402
 import overhead  # noqa: E402
@@ -40,7 +43,7 @@ import race  # noqa: E402
 from _report import machine, markdown, targets  # noqa: E402
 from _server import LoopbackServer  # noqa: E402
 
-SECTIONS = ("imports", "overhead", "race", "decode", "memory", "contention")
+SECTIONS = ("imports", "overhead", "race", "decode", "memory", "contention", "fleet")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -118,6 +121,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if "contention" in args.sections:
         _section("contention", started, results["meta"])
         results["contention"] = asyncio.run(contention.run(quick=quick, extra=args.extra))
+    if "fleet" in args.sections:
+        _section("fleet", started, results["meta"])
+        results["fleet"] = asyncio.run(fleet.run(quick=quick))
     results["meta"]["seconds"] = time.perf_counter() - started
     results["meta"]["loadavg_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     results["targets"] = targets(results)

@@ -7,7 +7,9 @@ slot-race recovery (``client.bookings.book``) for voice agents that book while t
 from . import errors
 from ._client import DEFAULT_BASE_URL, RocketLeadClient
 from ._retry import NO_RETRY, RetryPolicy
+from ._seats import Seat, SeatClaims, SeatClaimsProtocol
 from ._version import __version__
+from .claims import RedisSeatClaims
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -93,6 +95,7 @@ __all__ = [
     "RateLimitError",
     "RecoveryEvent",
     "RecoveryEventKind",
+    "RedisSeatClaims",
     "Resource",
     "ResourceCalendarMapping",
     "ResourceSlot",
@@ -100,6 +103,9 @@ __all__ = [
     "RetryPolicy",
     "RocketLeadClient",
     "RocketLeadError",
+    "Seat",
+    "SeatClaims",
+    "SeatClaimsProtocol",
     "Slot",
     "SlotKey",
     "SlotRecovery",

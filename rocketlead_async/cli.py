@@ -187,7 +187,9 @@ async def _book(args: argparse.Namespace) -> int:
     async with _client(args) as client:
         if args.recover:
             try:
-                outcome = await client.bookings.book(request, recovery=SlotRecovery())
+                # One caller at a terminal has no herd to spread from: the nearest slot.
+                recovery = SlotRecovery(spread=1)
+                outcome = await client.bookings.book(request, recovery=recovery)
             except SlotRecoveryExhausted as exhausted:
                 offered = ", ".join(_day_time(s.start, zone) for s in exhausted.alternatives[:5])
                 raise RocketLeadError(
