@@ -8,6 +8,7 @@ from . import errors
 from ._client import DEFAULT_BASE_URL, RocketLeadClient
 from ._retry import NO_RETRY, RetryPolicy
 from ._version import __version__
+from ._wire import from_dict, to_dict, to_json
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -22,6 +23,7 @@ from .errors import (
     OutcomeUnknownError,
     PermissionDeniedError,
     RateLimitError,
+    RecoveryReason,
     RocketLeadError,
     SlotRecoveryExhausted,
     SlotUnavailableError,
@@ -93,6 +95,7 @@ __all__ = [
     "RateLimitError",
     "RecoveryEvent",
     "RecoveryEventKind",
+    "RecoveryReason",
     "Resource",
     "ResourceCalendarMapping",
     "ResourceSlot",
@@ -111,5 +114,8 @@ __all__ = [
     "UnexpectedResponseError",
     "__version__",
     "errors",
+    "from_dict",
     "rank_candidates",
+    "to_dict",
+    "to_json",
 ]
