@@ -4,7 +4,7 @@ Typed calls for every endpoint a booking flow uses, retries that never double-bo
 slot-race recovery (``client.bookings.book``) for voice agents that book while the caller waits.
 """
 
-from . import errors
+from . import _logs, errors
 from ._client import DEFAULT_BASE_URL, RocketLeadClient
 from ._retry import NO_RETRY, RetryPolicy
 from ._version import __version__
@@ -61,6 +61,8 @@ from .recovery import (
     SlotRecovery,
     rank_candidates,
 )
+
+_logs.setup_from_env()
 
 __all__ = [
     "DEFAULT_BASE_URL",
