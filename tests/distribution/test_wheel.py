@@ -2,7 +2,7 @@
 fresh venv, runs a user's async test with the shipped fixtures and no configuration at all.
 
 Marked ``wheel`` (it builds and installs, about half a minute): ``pytest -m wheel
-tests/packaging`` runs it (``.ci/run`` does); the default ``pytest`` run leaves it out.
+tests/distribution`` runs it (``.ci/run`` does); the default ``pytest`` run leaves it out.
 Dependencies come from the package indexes pip is configured with.
 """
 
