@@ -8,6 +8,7 @@ from . import errors
 from ._client import DEFAULT_BASE_URL, RocketLeadClient
 from ._retry import NO_RETRY, RetryPolicy
 from ._version import __version__
+from .desk import BookingDesk, DeskResult, DeskStatus, OfferedSlot, Phrases
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -74,12 +75,15 @@ __all__ = [
     "AvailabilityMeta",
     "BadRequestError",
     "Booking",
+    "BookingDesk",
     "BookingOutcome",
     "BookingOutcomeUnknown",
     "BookingRequest",
     "Calendar",
     "ConflictError",
     "DeadlineExceeded",
+    "DeskResult",
+    "DeskStatus",
     "FieldValidation",
     "Id",
     "InternalServerError",
@@ -87,8 +91,10 @@ __all__ = [
     "LeadRequest",
     "LeadState",
     "NotFoundError",
+    "OfferedSlot",
     "OutcomeUnknownError",
     "PermissionDeniedError",
+    "Phrases",
     "Picker",
     "RateLimitError",
     "RecoveryEvent",
