@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from reliability._support import until
 
 import rocketlead_async as rl
 from rocketlead_async.testing import DemoOrg, FakeRocketLead, Fault
@@ -29,8 +30,7 @@ async def make_desk(
 
 async def until_posted(fake: FakeRocketLead, count: int = 1) -> None:
     """Wait until the fake has received ``count`` booking POSTs (they are then in flight)."""
-    while fake.request_count(BOOKINGS) < count:
-        await asyncio.sleep(0.001)
+    await until(lambda: fake.request_count(BOOKINGS) >= count, what="the booking POST")
 
 
 # -- offers and spoken times ----------------------------------------------------------------
@@ -170,8 +170,7 @@ async def test_a_caller_cancelled_mid_post_keeps_the_booking_and_everyone_is_tol
     with pytest.raises(asyncio.CancelledError):
         await call
     assert desk.outcomes == ()  # the cancellation came back at once, before the answer
-    while not desk.outcomes:
-        await asyncio.sleep(0.001)
+    await until(lambda: bool(desk.outcomes), what="the booking's answer")
 
     (outcome,) = desk.outcomes
     assert (outcome.status, outcome.abandoned) == ("booked", True)
@@ -295,7 +294,8 @@ async def test_each_give_up_reason_has_its_own_honest_sentence(
     assert [a["id"] for a in llm["alternatives"]] == ["S4", "S3", "S5"]  # 15:00 was offered
     # An alternative's id books it.
     booked = await taken.book("S4", name="Jane")
-    assert booked.booking is not None and booked.booking.start == berlin(24, 13)
+    assert booked.booking is not None
+    assert booked.booking.start == berlin(24, 13)
     assert fake.request_count(AVAILABILITY) == 3  # offers twice, one refetch
 
 
