@@ -202,6 +202,7 @@ class _Flight:
     waiters: int = 0
     posting: bool = False  # a POST may be on the wire: cancelling now could orphan a booking
     abandoned: bool = False
+    started: bool = False
     cancelled_by_desk: bool = False
     progress: list[ProgressHook] = attrs.field(factory=list)
     late: list[ResultHook] = attrs.field(factory=list)
@@ -354,6 +355,11 @@ class BookingDesk:
             raise TypeError(f"slot_id must be a str, not {type(slot_id).__name__}")
         if self._closed:
             raise RuntimeError("this BookingDesk is closed")
+        while (stopping := self._flight) is not None and stopping.cancelled_by_desk:
+            # A booking its caller left is being stopped before its POST: a moment, then
+            # decide afresh (should the stop have come too late, it booked after all).
+            assert stopping.task is not None
+            await asyncio.wait({stopping.task})
         if self._holding is not None:
             return self._repeat_holding()
         offered = self._by_id.get(slot_id.strip().upper())
@@ -397,6 +403,7 @@ class BookingDesk:
         task = flight.task
         assert task is not None
         flight.waiters += 1
+        flight.abandoned = False  # someone is waiting for it (again)
         if on_progress is not None and on_progress not in flight.progress:
             flight.progress.append(on_progress)
         try:
@@ -424,11 +431,15 @@ class BookingDesk:
         if flight.waiters <= 1:  # this was the last one
             flight.abandoned = True
             if not flight.posting:
-                # Nothing is on the wire: stop here rather than book for a caller who left.
+                # Nothing is on the wire: stop here rather than book for a caller who left; a
+                # new call may start afresh at once.
                 flight.cancelled_by_desk = True
                 task.cancel()
+                if not flight.started:  # cancelled before its first step: _fly never runs
+                    self._settle(flight, self._failed(flight, "abandoned", ()))
 
     async def _fly(self, flight: _Flight, request: BookingRequest) -> DeskResult:
+        flight.started = True
         policy = attrs.evolve(
             self.recovery,
             on_event=lambda event: self._on_event(flight, event),
@@ -438,23 +449,31 @@ class BookingDesk:
             result = await self._run(flight, request, policy)
         except asyncio.CancelledError:
             if not flight.cancelled_by_desk:
-                self._flight = None
+                self._land(flight)
                 raise
             result = self._failed(flight, "abandoned", ())
         except BaseException:
-            self._flight = None
+            self._land(flight)
             raise
+        return self._settle(flight, result)
+
+    def _settle(self, flight: _Flight, result: DeskResult) -> DeskResult:
+        """Record a flight's result and tell the hooks, in one synchronous step so that no
+        ``book()`` can slip in between."""
         result = attrs.evolve(result, abandoned=flight.abandoned)
-        # Settled in one synchronous step, so no book() can slip in between.
         self._outcomes.append(result)
         if result.status in ("booked", "unknown"):
             self._holding = result
-        self._flight = None
+        self._land(flight)
         if self.on_outcome is not None:
             self._call(self.on_outcome, result, "on_outcome")
         for hook in flight.late:
             self._call(hook, result, "on_late")
         return result
+
+    def _land(self, flight: _Flight) -> None:
+        if self._flight is flight:
+            self._flight = None
 
     async def _run(
         self, flight: _Flight, request: BookingRequest, policy: SlotRecovery
@@ -523,9 +542,7 @@ class BookingDesk:
 
     def _on_event(self, flight: _Flight, event: RecoveryEvent) -> Awaitable[None] | None:
         kind = event.kind
-        if kind is RecoveryEventKind.ATTEMPT:
-            flight.posting = True
-        elif kind in (RecoveryEventKind.SLOT_TAKEN, RecoveryEventKind.GAVE_UP):
+        if kind in (RecoveryEventKind.SLOT_TAKEN, RecoveryEventKind.GAVE_UP):
             flight.posting = False
         sentence = None
         if kind is RecoveryEventKind.SLOT_TAKEN:
@@ -536,7 +553,12 @@ class BookingDesk:
             for say in list(flight.progress):
                 self._call(say, sentence, "on_progress")
         hook = self.recovery.on_event
-        return None if hook is None else hook(event)
+        answer = None if hook is None else hook(event)
+        if kind is RecoveryEventKind.ATTEMPT:
+            if inspect.isawaitable(answer):
+                return _then_posting(flight, answer)
+            flight.posting = True  # the POST follows without another await of book()'s own
+        return answer
 
     async def _confirm(self, flight: _Flight, original: BookingRequest, slot: Slot) -> bool:
         if flight.abandoned:
@@ -577,6 +599,15 @@ class BookingDesk:
 
     async def __aexit__(self, *_exc: object) -> None:
         await self.aclose()
+
+
+async def _then_posting(flight: _Flight, hook: Awaitable[None]) -> None:
+    """Await the user's ``attempt`` hook; the POST may go out once it is done (until then a
+    caller who leaves can still be let go with nothing sent)."""
+    try:
+        await hook
+    finally:
+        flight.posting = True
 
 
 def _start(slot: Slot) -> datetime:

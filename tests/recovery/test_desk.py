@@ -186,6 +186,32 @@ async def test_a_caller_cancelled_mid_post_keeps_the_booking_and_everyone_is_tol
         await desk.book("S2")
 
 
+async def test_a_caller_cancelled_before_the_post_books_nothing(
+    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+) -> None:
+    told: list[rl.DeskResult] = []
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def attempt_hook(event: rl.RecoveryEvent) -> None:
+        if event.kind is Kind.ATTEMPT:  # the agent says "let me book that" before the POST
+            entered.set()
+            await release.wait()
+
+    recovery = rl.SlotRecovery(on_event=attempt_hook)
+    desk = await make_desk(client, demo, on_outcome=told.append, recovery=recovery)
+    await desk.offer(berlin(24, 14), berlin(24, 17))
+    call = asyncio.ensure_future(desk.book("S1", name="Jane"))
+    await entered.wait()
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    await desk.aclose()
+    (outcome,) = told
+    assert (outcome.status, outcome.reason, outcome.abandoned) == ("failed", "abandoned", True)
+    assert outcome.spoken == "I didn't book Wednesday 24 March at 14:00."
+    assert fake.request_count(BOOKINGS) == 0
+
+
 async def test_no_alternative_is_booked_for_a_caller_who_left(
     client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
