@@ -67,6 +67,7 @@ class CallerLog:
     calls: int = 0
     cancelled: int = 0
     late: list[DeskResult] = attrs.field(factory=list)
+    settled: asyncio.Event = attrs.field(factory=asyncio.Event)  # a late result arrived
 
     def tell(self, what: str) -> None:
         self.heard.append(what)
@@ -144,12 +145,16 @@ async def _caller(
     wanted = popular if rng.random() < 0.7 else rng.choice(offers)
 
     async def tool_call(slot: OfferedSlot) -> DeskResult:
-        return await desk.book(
-            slot.id,
-            name=log.name,
-            on_progress=lambda sentence: None,
-            on_late=lambda result: _heard_late(log, result, zone),
-        )
+        try:
+            return await desk.book(
+                slot.id,
+                name=log.name,
+                on_late=lambda result: _heard_late(log, result, zone),
+            )
+        except asyncio.CancelledError:
+            log.cancelled += 1
+            log.tell(_TOOL_CANCELLED)  # what the framework hands the LLM
+            raise
 
     for copy in range(log.copies):
         if copy:
@@ -159,22 +164,27 @@ async def _caller(
     log.calls += log.copies
     results = await asyncio.gather(*frame.calls, return_exceptions=True)
     for result in results:
-        if isinstance(result, asyncio.CancelledError):
-            log.cancelled += 1
-            log.tell(_TOOL_CANCELLED)
-        elif isinstance(result, BaseException):
-            raise result
-        else:
+        if isinstance(result, DeskResult):
             log.tell(_short(result, zone))
+        elif not isinstance(result, asyncio.CancelledError):
+            raise result
     if log.cancelled:
         # The caller talked over the agent: "actually, can we do another time?"
         others = [offer for offer in offers if offer.id != wanted.id] or offers
-        log.calls += 1
-        log.tell(_short(await tool_call(rng.choice(others)), zone))
+        again = rng.choice(others)
+        for _ in range(3):
+            log.calls += 1
+            result = await tool_call(again)
+            log.tell(_short(result, zone))
+            if result.status != "in_progress":
+                break
+            # "Still working on it": the LLM calls again once the earlier booking settled.
+            await log.settled.wait()
 
 
 def _heard_late(log: CallerLog, result: DeskResult, zone: tzinfo) -> None:
     log.late.append(result)
+    log.settled.set()
     log.tell(f"late: {_short(result, zone)}")
 
 
