@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -371,3 +372,27 @@ def test_bad_configuration_is_refused_before_any_io(client: rl.RocketLeadClient)
         rl.BookingDesk(client, calendar=rl.Calendar(id="c1"), appointment_type_id="t")
     with pytest.raises(TypeError, match="calendar"):
         rl.BookingDesk(client, calendar="c1", appointment_type_id="t")  # type: ignore[arg-type]
+
+
+async def test_the_budget_bounds_the_whole_booking_and_the_answer_is_honest(
+    fake: FakeRocketLead, demo: DemoOrg
+) -> None:
+    """The server commits but answers late, past the budget: the desk answers ``unknown``
+    (never "booked", never "failed") when the budget is spent, before a framework's tool
+    timeout of budget + margin."""
+    budget = 0.15
+    fake.faults.add(BOOKINGS, Fault.latency(2.0, commit=True))
+    async with rl.RocketLeadClient(fake.tokens.write, base_url=fake.url) as client:
+        recovery = rl.SlotRecovery(min_attempt_time=0.05)
+        desk = await make_desk(client, demo, budget=budget, recovery=recovery)
+        await desk.offer(berlin(24, 14), berlin(24, 17))
+        started = time.monotonic()
+        result = await desk.book("S1", name="Jane")
+        took = time.monotonic() - started
+        await desk.aclose()
+    assert result.status == "unknown"
+    assert budget <= took < budget + 0.1
+    assert bookings_named(fake, "Jane") != []  # it did commit: "unknown" was the honest answer
+    for task in asyncio.all_tasks():  # the fake's held answer: drop it
+        if task.get_coro().__qualname__ == "RequestHandler._handle_request":  # type: ignore[union-attr]
+            task.cancel()
