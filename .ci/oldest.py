@@ -54,11 +54,16 @@ def main(argv: list[str]) -> int:
     requirements = list(project["dependencies"])
     for extra in extras:
         requirements += project["optional-dependencies"][extra]
+    bounds: dict[str, str] = {}  # a name in two extras: the higher bound holds for both
     for requirement in requirements:
         match = REQUIREMENT.match(requirement)
         if match is None:
             continue
         name, bound = match.groups()
+        name = re.sub(r"[-_.]+", "-", name).lower()
+        if name not in bounds or version_key(bound) > version_key(bounds[name]):
+            bounds[name] = bound
+    for name, bound in bounds.items():
         candidates = [v for v in available(python, name) if version_key(v) >= version_key(bound)]
         if not candidates:
             raise SystemExit(f"oldest.py: no installable {name} >= {bound} for {python}")
