@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from fake_support import Clock, Wire
 
 from rocketlead_async.testing import FakeRocketLead
+
+from .fake_support import Clock, Wire
 
 
 @pytest.fixture

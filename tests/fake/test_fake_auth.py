@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from fake_support import Wire
 
 from rocketlead_async.testing import FakeRocketLead
+
+from .fake_support import Wire
 
 UNAUTHORIZED = {"statusCode": 401, "message": "Unauthorized"}
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fake_support import Wire
 
 from rocketlead_async.testing import FakeRocketLead
+
+from .fake_support import Wire
 
 SLOT_KEYS = {
     "resourceId",

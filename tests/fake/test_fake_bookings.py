@@ -8,9 +8,10 @@ from typing import Any
 
 import attrs
 import pytest
-from fake_support import Clock, Wire, slot_booking
 
 from rocketlead_async.testing import FakeRocketLead
+
+from .fake_support import Clock, Wire, slot_booking
 
 BOOKINGS = "/connect/calendar_bookings/"
 TAKEN = {"statusCode": 400, "message": "The selected time slot is no longer available"}

@@ -9,9 +9,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from fake_support import Wire, fresh_get_status
 
 from rocketlead_async.testing import FakeRocketLead, Fault
+
+from .fake_support import Wire, fresh_get_status
 
 BOOKINGS = "/connect/calendar_bookings/"
 POST_BOOKING = "POST /connect/calendar_bookings/"

@@ -6,9 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from fake_support import Clock, Wire
 
 from rocketlead_async.testing import FakeRocketLead
+
+from .fake_support import Clock, Wire
 
 ENTRIES = "/connect/table_entries/"
 

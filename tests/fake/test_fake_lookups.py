@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from fake_support import Wire
 
 from rocketlead_async.testing import FakeRocketLead
+
+from .fake_support import Wire
 
 ORG_SHAPES = {
     "/connect/calendar/": {"id", "name", "tzdata", "organizationId"},

@@ -9,9 +9,10 @@ import re
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from fake_support import fresh_get_status
 
 from rocketlead_async.testing import DemoOrg, FakeRocketLead
+
+from .fake_support import fresh_get_status
 
 
 async def test_running_serves_on_loopback_and_shuts_down() -> None:
