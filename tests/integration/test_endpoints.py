@@ -113,7 +113,7 @@ async def test_availability_shows_full_slots_but_bookable_drops_them(
         start=demo.popular_start,
         end=demo.popular_end,
     )
-    by_resource = {s.resource_id: s for s in av.slots}
+    by_resource: dict[str | None, rl.Slot] = {s.resource_id: s for s in av.slots}
     anna = by_resource[demo.mitte_trainer_ids[0]]
     assert (anna.available, anna.current_bookings, anna.has_room) == (False, 1, False)
     assert av.bookable() == [by_resource[demo.mitte_trainer_ids[1]]]
@@ -228,7 +228,7 @@ async def test_delete_booking_then_404(
     client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     booking = await client.bookings.create(trainer_request(demo, berlin(25, 14), "To Delete"))
-    assert await client.bookings.delete(booking.id) is None
+    assert await client.bookings.delete(booking.id) is None  # type: ignore[func-returns-value]
     assert booking.id not in fake.state.bookings
     statuses = {e.name: e.status for e in fake.events if e.subject_id == booking.id}
     assert statuses == {
@@ -287,7 +287,7 @@ async def test_get_of_another_organizations_object_is_not_found(
 async def test_resources_list_and_get(client: rl.RocketLeadClient, demo: DemoOrg) -> None:
     resources = await client.resources.list()
     assert [r.id for r in resources] == list(demo.resource_ids)
-    capacity = {r.id: r.max_parallel_bookings for r in resources}
+    capacity: dict[str, int | None] = {r.id: r.max_parallel_bookings for r in resources}
     assert capacity[demo.group_class_resource_id] == 8
     assert {capacity[t] for t in demo.trainer_ids} == {1}
     studio = await client.resources.get(demo.group_class_resource_id)

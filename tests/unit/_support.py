@@ -182,6 +182,14 @@ def slot_json(
     return slot
 
 
+def _utc_z(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _with_offset(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds")
+
+
 def availability_json() -> dict[str, Any]:
     """A day of half-hour slots for two resources, 48 in all; some full, some unavailable."""
     slots = []
@@ -189,10 +197,7 @@ def availability_json() -> dict[str, Any]:
         for index in range(24):
             begin = datetime(2026, 3, 2, 8, 0, tzinfo=BERLIN_WINTER) + timedelta(minutes=30 * index)
             # Anna's slots come back in UTC ("Z"), Ben's with the calendar's offset.
-            if resource == "res_anna":
-                fmt = lambda d: d.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")  # noqa: E731
-            else:
-                fmt = lambda d: d.isoformat(timespec="milliseconds")  # noqa: E731
+            fmt = _utc_z if resource == "res_anna" else _with_offset
             slots.append(
                 slot_json(
                     fmt(begin),

@@ -100,6 +100,7 @@ def test_the_nesting_models_are_covered() -> None:
     nested = {name for cls in RESPONSE_MODELS for name, _ in _extras(structure(_wire(cls), cls))}
     assert {"FieldValidation", "TableSchemaField", "Slot", "AvailabilityMeta"} <= nested
     booking = structure(_wire(rl.Booking), rl.Booking)
+    assert booking.table_schema_fields is not None
     assert booking.table_schema_fields["k"].validation is not None
 
 

@@ -307,7 +307,7 @@ async def test_booking_delete_sends_item_path_and_returns_none_on_204(
 ) -> None:
     mocked.delete(url("/connect/calendar_bookings/bk_9001"), status=204)
 
-    assert await client.bookings.delete("bk_9001") is None
+    assert await client.bookings.delete("bk_9001") is None  # type: ignore[func-returns-value]
 
     method, sent_url, kwargs = only_call(mocked)
     assert (method, sent_url.raw_path) == ("DELETE", "/connect/calendar_bookings/bk_9001")
@@ -336,7 +336,10 @@ async def test_calendar_list_accepts_bare_array_and_data_wrapper(
     assert_auth_headers(kwargs, json_body=False)
     assert [c.id for c in calendars] == ["cal_berlin", "cal_nyc"]
     assert calendars[0] == rl.Calendar(
-        id="cal_berlin", name="Berlin Mitte", tzdata="Europe/Berlin", organization_id="o"
+        id=rl.Id("cal_berlin"),
+        name="Berlin Mitte",
+        tzdata="Europe/Berlin",
+        organization_id=rl.Id("o"),
     )
     assert calendars[0].zoneinfo == ZoneInfo("Europe/Berlin")
     assert calendars[1].extra == {"color": "#123456"}
@@ -422,7 +425,7 @@ async def test_table_default_lead_state_is_the_new_state(
 
     assert [s.id for s in table.lead_states] == ["ls_won", "ls_new"]
     assert table.default_lead_state == rl.LeadState(
-        id="ls_new", name="Neu", color="#00f", default=True
+        id=rl.Id("ls_new"), name="Neu", color="#00f", default=True
     )
 
 

@@ -262,7 +262,7 @@ def test_datetimes_out_are_always_aware(text: str, expected: datetime) -> None:
 
 @pytest.mark.parametrize("field", ["start", "end"])
 def test_naive_datetime_in_booking_request_is_refused_naming_the_field(field: str) -> None:
-    values = {"start": START, "end": END}
+    values: dict[str, Any] = {"start": START, "end": END}
     values[field] = values[field].replace(tzinfo=None)
     with pytest.raises(ValueError, match=f"^{field} must be a timezone-aware datetime"):
         rl.BookingRequest(calendar_id="cal_berlin", **values)
