@@ -161,6 +161,24 @@ def _patched(fake: FakeRocketLead, _tag: str) -> int:
     return int(entry.lead_state_id == fake.demo.contacted_lead_state_id)
 
 
+def _list_of(attr: str) -> Callable[[rl.RocketLeadClient, FakeRocketLead, str], Awaitable[Any]]:
+    def call(client: rl.RocketLeadClient, _fake: FakeRocketLead, _tag: str) -> Awaitable[Any]:
+        listed: Awaitable[Any] = getattr(client, attr).list()
+        return listed
+
+    return call
+
+
+def _get_of(
+    attr: str, some_id: Callable[[FakeRocketLead], str]
+) -> Callable[[rl.RocketLeadClient, FakeRocketLead, str], Awaitable[Any]]:
+    def call(client: rl.RocketLeadClient, fake: FakeRocketLead, _tag: str) -> Awaitable[Any]:
+        got: Awaitable[Any] = getattr(client, attr).get(some_id(fake))
+        return got
+
+    return call
+
+
 def _lookup_endpoints() -> list[Endpoint]:
     out: list[Endpoint] = []
     items: list[tuple[str, str, Callable[[FakeRocketLead], str]]] = [
@@ -179,7 +197,7 @@ def _lookup_endpoints() -> list[Endpoint]:
                 f"{attr}.list",
                 f"GET {path}",
                 "read",
-                lambda c, _f, _t, attr=attr: getattr(c, attr).list(),
+                _list_of(attr),
             )
         )
         out.append(
@@ -187,7 +205,7 @@ def _lookup_endpoints() -> list[Endpoint]:
                 f"{attr}.get",
                 f"GET {path}{{id}}",
                 "read",
-                lambda c, f, _t, attr=attr, some_id=some_id: getattr(c, attr).get(some_id(f)),
+                _get_of(attr, some_id),
             )
         )
     out += [

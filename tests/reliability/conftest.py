@@ -13,7 +13,8 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
-from _clients import MakeClient, closing_clients
+from _clients import MakeClient as MakeClient  # re-exported: the suite's tests import it from here
+from _clients import closing_clients
 
 import rocketlead_async as rl
 from rocketlead_async.testing import FakeRocketLead

@@ -85,6 +85,8 @@ def _entry(f: FakeRocketLead) -> str:
 
 PATCH = {"leadStateId": "x"}
 
+# Wrong types are passed on purpose (the runtime checks are the subject): each such line tells
+# mypy so.
 BAD: tuple[Bad, ...] = (
     # -- naive datetimes -------------------------------------------------------------------
     Bad("booking naive start", lambda c, f: _booking(f, start=_naive(f)), ValueError, "start"),
@@ -181,7 +183,7 @@ BAD: tuple[Bad, ...] = (
         "lead_state_id",
     ),
     Bad("delete empty id", lambda c, f: c.bookings.delete(""), ValueError, "booking_id"),
-    Bad("delete None", lambda c, f: c.bookings.delete(None), TypeError, "booking_id"),
+    Bad("delete None", lambda c, f: c.bookings.delete(None), TypeError, "booking_id"),  # type: ignore[arg-type]
     Bad("calendars.get empty id", lambda c, f: c.calendars.get(""), ValueError, "id"),
     Bad("tables.get blank id", lambda c, f: c.tables.get("  "), ValueError, "id"),
     Bad("leads.update empty id", lambda c, f: c.leads.update("", PATCH), ValueError, "entry_id"),
@@ -326,19 +328,19 @@ BAD: tuple[Bad, ...] = (
     # -- request bodies --------------------------------------------------------------------
     Bad(
         "create a dict",
-        lambda c, f: c.bookings.create({"calendarId": "x"}),
+        lambda c, f: c.bookings.create({"calendarId": "x"}),  # type: ignore[arg-type]
         TypeError,
         "BookingRequest",
     ),
     Bad(
         "book a dict",
-        lambda c, f: c.bookings.book({"calendarId": "x"}),
+        lambda c, f: c.bookings.book({"calendarId": "x"}),  # type: ignore[arg-type]
         TypeError,
         "BookingRequest",
     ),
     Bad(
         "leads.create a dict",
-        lambda c, f: c.leads.create({"tableId": "x"}),
+        lambda c, f: c.leads.create({"tableId": "x"}),  # type: ignore[arg-type]
         TypeError,
         "LeadRequest",
     ),
@@ -346,7 +348,7 @@ BAD: tuple[Bad, ...] = (
     Bad("lead data with int keys", lambda c, f: _lead(f, data={1: "x"}), TypeError, "data"),
     Bad(
         "booking name not serializable",
-        lambda c, f: c.bookings.create(booking_request(f, object())),
+        lambda c, f: c.bookings.create(booking_request(f, object())),  # type: ignore[arg-type]
         TypeError,
         "JSON",
     ),
@@ -354,11 +356,14 @@ BAD: tuple[Bad, ...] = (
         "leads.update empty patch", lambda c, f: c.leads.update(_entry(f), {}), ValueError, "empty"
     ),
     Bad(
-        "leads.update int keys", lambda c, f: c.leads.update(_entry(f), {1: "x"}), TypeError, "keys"
+        "leads.update int keys",
+        lambda c, f: c.leads.update(_entry(f), {1: "x"}),  # type: ignore[dict-item]
+        TypeError,
+        "keys",
     ),
     Bad(
         "leads.update a list",
-        lambda c, f: c.leads.update(_entry(f), [("a", 1)]),
+        lambda c, f: c.leads.update(_entry(f), [("a", 1)]),  # type: ignore[arg-type]
         TypeError,
         "mapping",
     ),

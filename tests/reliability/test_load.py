@@ -133,7 +133,9 @@ async def test_a_thousand_bookings_from_a_hundred_tasks(
 
     # The fake: capacity holds, and it holds what the callers were told, never two per caller.
     assert fake.overbooked() == {}
-    held = Counter(b.name for b in fake.state.bookings.values() if b.name.startswith("load "))
+    held = Counter(
+        b.name for b in fake.state.bookings.values() if (b.name or "").startswith("load ")
+    )
     assert max(held.values()) == 1, "a caller was booked twice"
     booked = {name for name, (kind, _) in outcomes.items() if kind == BOOKED}
     unknown = {name for name, (kind, _) in outcomes.items() if kind == UNKNOWN}

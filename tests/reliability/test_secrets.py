@@ -177,6 +177,7 @@ async def test_unknown_outcome_reported_through_the_hook_shows_no_token(
     fake.faults.add("POST /connect/calendar_bookings/", Fault.html(502))
     error = await _error_of(lambda: make_client().bookings.create(booking_request(fake, "x")))
     assert hook.calls == [error]
+    assert isinstance(error, rl.BookingOutcomeUnknown)
     assert_no_secret(fake.tokens.admin, [render_error(error), repr(error.request)], "an error")
 
 
