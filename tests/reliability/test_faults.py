@@ -80,7 +80,9 @@ def _retried(attempts: int, post: Expect, reached: int | None = None) -> dict[Ki
     }
 
 
-def _all(error: type[BaseException], attempts: int, post: Expect, effect: int = 0) -> dict:
+def _all(
+    error: type[BaseException], attempts: int, post: Expect, effect: int = 0
+) -> dict[Kind, Expect]:
     return {
         "read": Expect(error, attempts),
         "delete": Expect(error, attempts, effect),
@@ -322,11 +324,12 @@ async def test_fault(
         assert hook.calls == []
 
     # The fake's state: the write happened as often as expected, a POST at most once.
-    if endpoint.effect is not None:
+    effect = endpoint.effect
+    if effect is not None:
         assert expect.effect is not None
         if expect.effect:
-            await until(lambda: endpoint.effect(fake, tag) >= 1, what="the committed write")
-        assert endpoint.effect(fake, tag) == expect.effect, "duplicate or missing write"
+            await until(lambda: effect(fake, tag) >= 1, what="the committed write")
+        assert effect(fake, tag) == expect.effect, "duplicate or missing write"
 
     # The token leaks nowhere.
     assert_no_secret(fake.tokens.admin, [rendered, log_text(debug_logs.records)], case.name)
