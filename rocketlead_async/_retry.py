@@ -142,6 +142,11 @@ def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -
     return max(0.0, seconds)
 
 
+# The budget left is a difference of two absolute clock readings, so a wait that spends all of
+# it can come out shorter by float dust (1e-14 s): it still counts as spending the budget.
+_CLOCK_DUST = 1e-9
+
+
 async def retry_after_failure(
     first_error: BaseException,
     attempt: Callable[[int], Awaitable[T]],
@@ -166,7 +171,10 @@ async def retry_after_failure(
         return policy.delay_after(state.attempt_number, error)
 
     def stop(state: RetryCallState) -> bool:
-        return state.attempt_number >= policy.max_attempts or state.upcoming_sleep >= remaining()
+        return (
+            state.attempt_number >= policy.max_attempts
+            or state.upcoming_sleep >= remaining() - _CLOCK_DUST
+        )
 
     def log_retry(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
