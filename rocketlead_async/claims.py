@@ -19,7 +19,7 @@ claims, one warning is logged, :attr:`RedisSeatClaims.fallbacks` counts it, and 
 alone for ``pause`` seconds (1 s). Every claim expires ``ttl`` seconds after it was written (a
 booked seat ``ttl`` seconds after its booking), so a crashed process leaves nothing behind.
 
-This module imports no Redis library: pass any ``redis.asyncio.Redis`` (redis-py >= 5).
+This module imports no Redis library: pass any ``redis.asyncio.Redis`` (redis-py >= 5.0.1).
 """
 
 from __future__ import annotations
