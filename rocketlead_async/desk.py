@@ -591,8 +591,11 @@ class BookingDesk:
         """Wait for the booking in flight and every hook it started (the client stays open);
         further ``book()`` calls raise ``RuntimeError``."""
         self._closed = True
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Only the unfinished ones: a finished task leaves the set from a callback, and
+        # gather() over finished tasks does not yield on Python 3.12+, so waiting for the set
+        # to empty would spin without ever running that callback.
+        while pending := [task for task in self._tasks if not task.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def __aenter__(self) -> BookingDesk:
         return self
