@@ -27,8 +27,10 @@ def test_aclose_returns_when_a_tracked_task_finished_this_turn() -> None:
             await desk.aclose()
 
     closed = threading.Event()
-    thread = threading.Thread(
-        target=lambda: (asyncio.run(scenario()), closed.set()), name="desk-close", daemon=True
-    )
-    thread.start()
+
+    def close_in_thread() -> None:
+        asyncio.run(scenario())
+        closed.set()
+
+    threading.Thread(target=close_in_thread, name="desk-close", daemon=True).start()
     assert closed.wait(timeout=10), "aclose() did not return"

@@ -4,12 +4,12 @@ the clock leaves a sliver of the budget over (hypothesis found it in the version
 from __future__ import annotations
 
 import pytest
+from _clients import MakeClient
 from aioresponses import aioresponses
 
 import rocketlead_async as rl
 
 from ._support import FakeClock, calls, envelope, url
-from .conftest import MakeClient
 
 
 async def test_a_wait_as_long_as_the_budget_is_not_slept(
