@@ -1,15 +1,35 @@
-"""Pieces every model module shares: the id type, the empty-extras default, input validators."""
+"""Pieces every model module shares: the id type, the empty-extras default, the attrs validators
+(each a check of :mod:`rocketlead_async._validate`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from types import MappingProxyType
 from typing import Any, NewType
 
 import attrs
 
-__all__ = ["EMPTY_EXTRA", "Id", "aware_datetime", "extra_field", "non_empty_id", "optional_id"]
+from .._validate import (
+    check_aware,
+    check_id,
+    check_json_mapping,
+    check_optional_id,
+    check_optional_json_mapping,
+    check_optional_str,
+    validator,
+)
+
+__all__ = [
+    "EMPTY_EXTRA",
+    "Id",
+    "aware_datetime",
+    "extra_field",
+    "json_mapping",
+    "non_empty_id",
+    "optional_id",
+    "optional_json_mapping",
+    "optional_str",
+]
 
 Id = NewType("Id", str)
 """An object id as RocketLead returns it: an opaque string (a numeric id on the wire is read as
@@ -23,26 +43,20 @@ def extra_field() -> Any:
     return attrs.field(default=EMPTY_EXTRA, kw_only=True)
 
 
-def aware_datetime(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """attrs validator: a timezone-aware ``datetime``."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"{attribute.name} must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(
-            f"{attribute.name} must be a timezone-aware datetime (got naive {value.isoformat()}); "
-            "attach the calendar's zone, e.g. dt.replace(tzinfo=calendar.zoneinfo)"
-        )
+aware_datetime = validator(check_aware, qualified=False)
+"""attrs validator: a timezone-aware ``datetime``."""
 
+non_empty_id = validator(check_id, qualified=False)
+"""attrs validator: an id (the one id rule, :func:`rocketlead_async._validate.check_id`)."""
 
-def non_empty_id(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """attrs validator: a non-empty id string."""
-    if not isinstance(value, str):
-        raise TypeError(f"{attribute.name} must be a str, not {type(value).__name__}")
-    if not value.strip():
-        raise ValueError(f"{attribute.name} must not be empty")
+optional_id = validator(check_optional_id, qualified=False)
+"""attrs validator: ``None`` or an id."""
 
+optional_str = validator(check_optional_str, qualified=False)
+"""attrs validator: ``None`` or a ``str``."""
 
-def optional_id(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """attrs validator: ``None`` or a non-empty id string."""
-    if value is not None:
-        non_empty_id(instance, attribute, value)
+json_mapping = validator(check_json_mapping, qualified=False)
+"""attrs validator: a ``str``-keyed mapping of JSON values (no NaN, no naive datetimes)."""
+
+optional_json_mapping = validator(check_optional_json_mapping, qualified=False)
+"""attrs validator: ``None`` or :data:`json_mapping`."""
