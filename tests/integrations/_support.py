@@ -4,6 +4,7 @@ fake, and the demo landmarks the scripted conversations use."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -58,3 +59,18 @@ class PostGate:
 def bookings_of(fake: FakeRocketLead, name: str) -> list[str]:
     """Ids of the bookings the fake holds under ``name``."""
     return [b.id for b in fake.state.bookings.values() if b.name == name]
+
+
+LIMIT = 10.0
+"""Seconds any one step of a conversation may take before the test fails instead of hanging."""
+
+
+async def until(condition: Callable[[], bool], *, limit: float = LIMIT) -> None:
+    """Wait (yielding to the loop) until ``condition()`` holds; fail after ``limit`` seconds."""
+
+    async def poll() -> None:
+        # The frameworks' state (history, context) changes in many places and has no one event.
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+
+    await asyncio.wait_for(poll(), limit)

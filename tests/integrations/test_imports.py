@@ -29,7 +29,7 @@ def test_importing_the_sdk_and_the_integrations_package_imports_no_framework() -
 
 @pytest.mark.parametrize(
     ("adapter", "blocked", "extra"),
-    [("livekit", "livekit", "livekit")],
+    [("livekit", "livekit", "livekit"), ("pipecat", "pipecat", "pipecat")],
 )
 def test_a_missing_framework_names_its_extra(adapter: str, blocked: str, extra: str) -> None:
     # ``sys.modules[name] = None`` makes ``import name`` fail, installed or not.

@@ -19,6 +19,8 @@ from livekit.agents import Agent, AgentSession, llm
 from livekit.agents.llm import ChatChunk, ChatContext, ChoiceDelta, FunctionToolCall
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions
 
+from .._support import LIMIT
+
 
 @dataclass
 class Reply:
@@ -91,10 +93,6 @@ async def running(
         raise model.errors[0]
 
 
-LIMIT = 10.0
-"""Seconds any one step of a conversation may take before the test fails instead of hanging."""
-
-
 async def turn(session: AgentSession, text: str) -> None:
     """One user turn, run to the end (tools, replies) within ``LIMIT``."""
     await asyncio.wait_for(session.run(user_input=text), LIMIT)
@@ -138,14 +136,3 @@ def last_user(ctx: ChatContext) -> str:
 def is_fresh_user_turn(ctx: ChatContext) -> bool:
     last = ctx.items[-1]
     return last.type == "message" and last.role == "user"
-
-
-async def until(condition: Callable[[], bool], *, limit: float = LIMIT) -> None:
-    """Wait (yielding to the loop) until ``condition()`` holds; fail after ``limit`` seconds."""
-
-    async def poll() -> None:
-        # The framework's state (history, outputs) changes in many places and has no one event.
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.005)
-
-    await asyncio.wait_for(poll(), limit)

@@ -13,9 +13,17 @@ from rocketlead_async.desk import BookingDesk, DeskResult
 from rocketlead_async.integrations.livekit import booking_tools
 from rocketlead_async.testing import FakeRocketLead, Fault
 
-from .._support import BOOKED_FIRST, BOOKINGS, FIRST_OFFER, WINDOW, PostGate, bookings_of
-from ._harness import (
+from .._support import (
+    BOOKED_FIRST,
+    BOOKINGS,
+    FIRST_OFFER,
     LIMIT,
+    WINDOW,
+    PostGate,
+    bookings_of,
+    until,
+)
+from ._harness import (
     Reply,
     ScriptedLLM,
     answer,
@@ -26,7 +34,6 @@ from ._harness import (
     running,
     said,
     turn,
-    until,
 )
 
 START, END = WINDOW
