@@ -79,12 +79,14 @@ class ScriptedLLM(llm.LLM):
 
 @asynccontextmanager
 async def running(
-    model: ScriptedLLM, tools: list[Any], *, userdata: Any = None
+    model: ScriptedLLM, tools: list[Any] | Agent, *, userdata: Any = None
 ) -> AsyncIterator[AgentSession]:
-    """A started text-only session (no VAD, STT or TTS) with an agent holding ``tools``."""
+    """A started text-only session (no VAD, STT or TTS) with an agent holding ``tools`` (or
+    the agent given)."""
     kwargs: dict[str, Any] = {} if userdata is None else {"userdata": userdata}
     session: AgentSession = AgentSession(llm=model, vad=None, **kwargs)
-    await session.start(Agent(instructions="You book appointments.", tools=tools))
+    agent = tools if isinstance(tools, Agent) else Agent(instructions="You book.", tools=tools)
+    await session.start(agent)
     try:
         yield session
     finally:
