@@ -20,6 +20,9 @@ DeskFactory = Callable[[Any], "BookingDesk | Awaitable[BookingDesk]"]
 
 ProgressMode = Literal["say", "update", "off"]
 
+EntryIdOf = Callable[[Any], "str | None"]
+"""Gives the lead (table entry) id to link a booking to, from the session's user data."""
+
 DEFAULT_FILLER = "One moment while I book that."
 """Said once when a booking has run ``filler_delay`` seconds with the agent silent."""
 
@@ -239,6 +242,16 @@ def check_seconds(name: str, value: object, *, allow_zero: bool = True) -> float
     if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
         raise ValueError(f"{name} must be a finite number of seconds >= 0, not {value!r}")
     return seconds
+
+
+def entry_id_for(entry_id: EntryIdOf | None, data: object) -> str | None:
+    """The ``entry_id`` a booking of this session links to (``None``: no lead)."""
+    if entry_id is None:
+        return None
+    found = entry_id(data)
+    if found is not None and not isinstance(found, str):
+        raise TypeError(f"entry_id must return a str or None, not {type(found).__name__}")
+    return found
 
 
 def check_filler(filler: object) -> str | None:

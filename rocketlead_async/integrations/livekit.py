@@ -52,9 +52,11 @@ from ._common import (
     CallerDesk,
     DeskFactory,
     DeskSource,
+    EntryIdOf,
     ProgressMode,
     check_filler,
     check_seconds,
+    entry_id_for,
     missing_framework,
     offers_answer,
     parse_booking,
@@ -84,10 +86,12 @@ def booking_tools(
     async_after: float = 2.0,
     filler_delay: float = 1.0,
     on_duplicate: str = "allow",
+    entry_id: EntryIdOf | None = None,
 ) -> list[FunctionTool]:
     """The ``check_availability`` and ``book_slot`` function tools over a desk (see the
     module doc for what each option does). ``on_duplicate`` is LiveKit's own (``"allow"``,
-    ``"reject"`` or ``"confirm"``) for ``book_slot``; ``"replace"`` is refused."""
+    ``"reject"`` or ``"confirm"``) for ``book_slot``; ``"replace"`` is refused. ``entry_id``
+    takes the session's ``userdata`` and returns the lead id to link each booking to."""
     source = DeskSource(desk_or_factory)
     filler = check_filler(filler)
     if progress not in ("say", "update", "off"):
@@ -128,7 +132,12 @@ def booking_tools(
         except BadToolCall as bad:
             raise ToolError(str(bad)) from None
         booking = asyncio.ensure_future(
-            caller.desk.book(slot_id, name=name, on_progress=_progress_hook(ctx, progress))
+            caller.desk.book(
+                slot_id,
+                name=name,
+                entry_id=entry_id_for(entry_id, _userdata(ctx)),
+                on_progress=_progress_hook(ctx, progress),
+            )
         )
         try:
             async with _filler(ctx, filler, filler_delay):
@@ -161,11 +170,14 @@ def booking_tools(
 async def _caller(source: DeskSource, ctx: Any) -> CallerDesk:
     if source.fixed is not None:
         return await source.get(None, None)
+    return await source.get(ctx.session, _userdata(ctx))
+
+
+def _userdata(ctx: Any) -> Any:
     try:
-        data = ctx.userdata
+        return ctx.userdata
     except ValueError:  # LiveKit raises when the session has no userdata
-        data = None
-    return await source.get(ctx.session, data)
+        return None
 
 
 def _progress_hook(ctx: Any, progress: ProgressMode) -> Any:

@@ -55,8 +55,10 @@ from ._common import (
     CallerDesk,
     DeskFactory,
     DeskSource,
+    EntryIdOf,
     check_filler,
     check_seconds,
+    entry_id_for,
     failed_answer,
     missing_framework,
     offers_answer,
@@ -111,9 +113,12 @@ def register_booking_tools(
     margin: float = 2.0,
     filler_delay: float = 1.0,
     budget: float | None = None,
+    entry_id: EntryIdOf | None = None,
 ) -> None:
     """Register the ``check_availability`` and ``book_slot`` handlers on ``llm`` (see the
-    module doc). ``budget`` is needed with a factory, and must match a given desk's."""
+    module doc). ``budget`` is needed with a factory, and must match a given desk's.
+    ``entry_id`` takes the worker's ``app_resources`` and returns the lead id to link each
+    booking to."""
     source = DeskSource(desk_or_factory)
     if mode not in ("sync", "async"):
         raise ValueError(f"mode must be 'sync' or 'async', not {mode!r}")
@@ -128,7 +133,14 @@ def register_booking_tools(
     elif budget is None:
         raise ValueError("with a desk factory, pass budget= (the desks' budget in seconds)")
     budget = check_seconds("budget", budget, allow_zero=False)
-    tools = _Handlers(source, mode=mode, filler=filler, filler_delay=filler_delay, budget=budget)
+    tools = _Handlers(
+        source,
+        mode=mode,
+        filler=filler,
+        filler_delay=filler_delay,
+        budget=budget,
+        entry_id=entry_id,
+    )
     asynchronous = mode == "async"
     for name, handler in ((CHECK_AVAILABILITY, tools.check_availability), (BOOK_SLOT, tools.book)):
         llm.register_function(
@@ -151,8 +163,10 @@ class _Handlers:
         filler: str | None,
         filler_delay: float,
         budget: float,
+        entry_id: EntryIdOf | None,
     ) -> None:
         self._source = source
+        self._entry_id = entry_id
         self._mode = mode
         self._filler = filler
         self._filler_delay = filler_delay
@@ -196,6 +210,7 @@ class _Handlers:
             result = await caller.desk.book(
                 slot_id,
                 name=name,
+                entry_id=entry_id_for(self._entry_id, params.app_resources),
                 on_progress=self._progress(params),
                 on_late=lambda late: _deliver_late(params, late),
             )

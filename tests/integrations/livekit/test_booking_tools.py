@@ -237,3 +237,13 @@ async def test_a_factory_makes_one_desk_per_session(make_desk: Any, fake: FakeRo
             await turn(session, "book")
     assert [who for who, _ in made] == ["Ann", "Bob"]  # one factory call per session
     assert len(bookings_of(fake, "Ann")) == len(bookings_of(fake, "Bob")) == 1
+
+
+async def test_a_booking_links_the_sessions_lead(desk: BookingDesk, fake: FakeRocketLead) -> None:
+    await offered(desk)
+    lead = fake.demo.lead_entry_ids[0]
+    tools = booking_tools(desk, entry_id=lambda call: call["lead"])
+    async with running(ScriptedLLM(agent_script("1")), tools, userdata={"lead": lead}) as session:
+        await turn(session, "book")
+    (booking,) = (b for b in fake.state.bookings.values() if b.name == "Jane")
+    assert booking.table_entry_id == lead

@@ -69,9 +69,15 @@ def test_schema_and_registration_rules(desk: BookingDesk) -> None:
         register_booking_tools(llm, lambda _: desk)
     with pytest.raises(ValueError, match="mode must be"):
         register_booking_tools(llm, desk, mode="later")  # type: ignore[arg-type]
-    register_booking_tools(llm, desk)
-    assert llm.has_function("check_availability")
-    assert llm.has_function("book_slot")
+    for mode, interruptible in (("sync", True), ("async", False)):
+        llm = ScriptedLLM(agent_script())
+        register_booking_tools(llm, desk, mode=mode, margin=1.5)  # type: ignore[arg-type]
+        for name in ("check_availability", "book_slot"):
+            # pipecat's registry record (FunctionCallRegistryItem) holds what it will enforce
+            item = llm._functions[name]
+            assert item.timeout_secs == desk.budget + 1.5
+            assert item.cancel_on_interruption is interruptible
+            assert not item.cancellable_by_llm
 
 
 async def test_offer_then_book_in_one_conversation(desk: BookingDesk, fake: FakeRocketLead) -> None:
@@ -230,3 +236,15 @@ async def test_a_factory_makes_one_desk_per_pipeline(make_desk: Any, fake: FakeR
             await until(lambda: BOOKED_FIRST in bot.spoken)
     assert made == ["Ann", "Bob"]  # one factory call per pipeline, duplicates included
     assert len(bookings_of(fake, "Ann")) == len(bookings_of(fake, "Bob")) == 1
+
+
+async def test_a_booking_links_the_workers_lead(desk: BookingDesk, fake: FakeRocketLead) -> None:
+    await offered(desk)
+    lead = fake.demo.lead_entry_ids[0]
+    llm = ScriptedLLM(agent_script("1"))
+    register_booking_tools(llm, desk, filler=None, entry_id=lambda call: call["lead"])
+    async with Bot(llm, app_resources={"lead": lead}) as bot:
+        await bot.user("book")
+        await until(lambda: BOOKED_FIRST in bot.spoken)
+    (booking,) = (b for b in fake.state.bookings.values() if b.name == "Jane")
+    assert booking.table_entry_id == lead
