@@ -16,9 +16,10 @@ it:
   the call's result, but the desk lets a POST already sent finish; when the booking settles its
   real outcome is appended to the context as a developer message, and for a booking that exists
   (or may exist: ``unknown``) the LLM is run so the caller hears it.
-- ``mode="async"`` (``cancel_on_interruption=False``): the LLM goes on talking while the booking
-  runs; progress (recovery events) arrives as intermediate results
+- ``mode="async"`` (``cancel_on_interruption=False`` for ``book_slot``): the LLM goes on
+  talking while the booking runs; progress (recovery events) arrives as intermediate results
   (``FunctionCallResultProperties(is_final=False)``), the outcome as the final one.
+  ``check_availability`` is an ordinary call in both modes: the LLM needs the offers.
 - Each call's ``timeout_secs`` is the desk's ``budget`` plus ``margin``, so the SDK's own
   honest answer (``unknown``, ``alternatives``) always comes before pipecat's timeout.
 - ``filler`` is spoken (``TTSSpeakFrame``) if a booking has run ``filler_delay`` seconds; in sync
@@ -141,15 +142,22 @@ def register_booking_tools(
         budget=budget,
         entry_id=entry_id,
     )
-    asynchronous = mode == "async"
-    for name, handler in ((CHECK_AVAILABILITY, tools.check_availability), (BOOK_SLOT, tools.book)):
-        llm.register_function(
-            name,
-            handler,
-            cancel_on_interruption=not asynchronous,
-            timeout_secs=budget + margin,
-            cancellable_by_llm=False,
-        )
+    # A lookup stays an ordinary call in both modes: the LLM needs the offers to go on, and
+    # cancelling a GET loses nothing.
+    llm.register_function(
+        CHECK_AVAILABILITY,
+        tools.check_availability,
+        cancel_on_interruption=True,
+        timeout_secs=budget + margin,
+        cancellable_by_llm=False,
+    )
+    llm.register_function(
+        BOOK_SLOT,
+        tools.book,
+        cancel_on_interruption=mode == "sync",
+        timeout_secs=budget + margin,
+        cancellable_by_llm=False,
+    )
 
 
 class _Handlers:

@@ -72,12 +72,13 @@ def test_schema_and_registration_rules(desk: BookingDesk) -> None:
     for mode, interruptible in (("sync", True), ("async", False)):
         llm = ScriptedLLM(agent_script())
         register_booking_tools(llm, desk, mode=mode, margin=1.5)  # type: ignore[arg-type]
-        for name in ("check_availability", "book_slot"):
-            # pipecat's registry record (FunctionCallRegistryItem) holds what it will enforce
-            item = llm._functions[name]
-            assert item.timeout_secs == desk.budget + 1.5
-            assert item.cancel_on_interruption is interruptible
-            assert not item.cancellable_by_llm
+        # pipecat's registry records (FunctionCallRegistryItem) hold what it will enforce
+        lookup, booking = llm._functions["check_availability"], llm._functions["book_slot"]
+        assert lookup.timeout_secs == booking.timeout_secs == desk.budget + 1.5
+        assert booking.cancel_on_interruption is interruptible
+        assert lookup.cancel_on_interruption  # the LLM waits for the offers in both modes
+        assert not lookup.cancellable_by_llm
+        assert not booking.cancellable_by_llm
 
 
 async def test_offer_then_book_in_one_conversation(desk: BookingDesk, fake: FakeRocketLead) -> None:
