@@ -6,7 +6,7 @@ with RL_REQUIRE_FRAMEWORK, fails) when its framework is missing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -57,7 +57,7 @@ def make_desk(
     calendar: rl.Calendar,
     fake: FakeRocketLead,
     outcomes: list[DeskResult],
-):  # type: ignore[no-untyped-def]
+) -> Callable[..., BookingDesk]:
     """``make_desk(budget=...)``: a desk for one caller of the demo's Personal Training."""
 
     def make(budget: float = 8.0) -> BookingDesk:
@@ -73,5 +73,5 @@ def make_desk(
 
 
 @pytest.fixture
-def desk(make_desk) -> BookingDesk:  # type: ignore[no-untyped-def]
+def desk(make_desk: Callable[..., BookingDesk]) -> BookingDesk:
     return make_desk()

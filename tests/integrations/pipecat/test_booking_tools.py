@@ -55,6 +55,16 @@ async def offered(desk: BookingDesk) -> None:
     assert offers[0].spoken == FIRST_OFFER
 
 
+def result_of(bot: Bot, call_id: str) -> dict[str, Any] | None:
+    """The answer of tool call ``call_id`` in the bot's context, once it has one."""
+    for content in tool_results(bot.context.get_messages(), call_id):
+        try:
+            return dict(json.loads(content))
+        except (TypeError, ValueError):  # IN_PROGRESS, CANCELLED
+            return None
+    return None
+
+
 def bot_with(desk: BookingDesk, script: Any, **options: Any) -> Bot:
     llm = ScriptedLLM(script)
     register_booking_tools(llm, desk, **{"filler": None, **options})
@@ -249,3 +259,33 @@ async def test_a_booking_links_the_workers_lead(desk: BookingDesk, fake: FakeRoc
         await until(lambda: BOOKED_FIRST in bot.spoken)
     (booking,) = (b for b in fake.state.bookings.values() if b.name == "Jane")
     assert booking.table_entry_id == lead
+
+
+async def test_a_call_repeated_after_a_barge_in_joins_the_booking(
+    desk: BookingDesk, fake: FakeRocketLead, gate: PostGate
+) -> None:
+    """The LLM sees "CANCELLED" and books again while the first POST is still out."""
+    await offered(desk)
+    calls = iter(("b1", "b2"))
+
+    def script(messages: list[Message]) -> Reply:
+        if last_user(messages) == "book":
+            return Reply(calls=[("book_slot", next(calls), {"slot_id": "S1", "name": "Jane"})])
+        found = answers(messages)
+        return Reply(found[-1]["say"] if found else "")
+
+    async with bot_with(desk, script) as bot:
+        gate.close()
+        await bot.user("book")
+        await asyncio.wait_for(gate.arrived.wait(), LIMIT)
+        await bot.interrupt()
+        await until(lambda: tool_results(bot.context.get_messages(), "b1") == ["CANCELLED"])
+        await bot.user("book")  # "did you get that?": the same call again
+        await until(lambda: bool(tool_results(bot.context.get_messages(), "b2")))
+        gate.open()
+        await until(lambda: result_of(bot, "b2") is not None)
+        second = result_of(bot, "b2")
+    assert second is not None
+    assert second["status"] == "booked"
+    assert fake.request_count(BOOKINGS) == 1
+    assert len(bookings_of(fake, "Jane")) == 1
