@@ -77,8 +77,7 @@ server = AgentServer()
 
 @server.rtc_session()
 async def entrypoint(ctx: JobContext) -> None:
-    base_url = os.environ.get("ROCKETLEAD_BASE_URL", rl.DEFAULT_BASE_URL)
-    client = rl.RocketLeadClient(base_url=base_url)  # the token: ROCKETLEAD_API_TOKEN
+    client = rl.RocketLeadClient()  # ROCKETLEAD_API_TOKEN, and ROCKETLEAD_BASE_URL if set
     desk = await open_desk(client)
 
     async def close() -> None:

@@ -104,8 +104,8 @@ async def run_bot(transport: Any, handle_sigint: bool) -> None:
     from pipecat.services.deepgram.stt import DeepgramSTTService
     from pipecat.services.openai.llm import OpenAILLMService
 
-    base_url = os.environ.get("ROCKETLEAD_BASE_URL", rl.DEFAULT_BASE_URL)
-    async with rl.RocketLeadClient(base_url=base_url) as client:  # token: ROCKETLEAD_API_TOKEN
+    # ROCKETLEAD_API_TOKEN, and ROCKETLEAD_BASE_URL if set
+    async with rl.RocketLeadClient() as client:
         desk = await open_desk(client)
         pipeline, _context = build_pipeline(
             OpenAILLMService(api_key=os.environ["OPENAI_API_KEY"], model="gpt-4.1-mini"),
