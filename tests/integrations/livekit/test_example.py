@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from livekit.agents.llm import ChatContext
 
-from rocketlead_async.desk import BookingDesk
+import rocketlead_async as rl
 from rocketlead_async.testing import FakeRocketLead
 
 from .._examples import load
@@ -24,7 +25,13 @@ from ._harness import (
 example = load("livekit_agent")
 
 
-async def test_the_example_agent_offers_and_books(desk: BookingDesk, fake: FakeRocketLead) -> None:
+async def test_the_example_agent_offers_and_books(
+    client: rl.RocketLeadClient, fake: FakeRocketLead, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROCKETLEAD_CALENDAR_ID", fake.demo.mitte_calendar_id)
+    monkeypatch.setenv("ROCKETLEAD_APPOINTMENT_TYPE_ID", fake.demo.personal_training_type_id)
+    desk = await example.open_desk(client)
+
     def caller_and_model(ctx: ChatContext) -> Reply:
         assert ctx.items[0].text_content.startswith("You are the friendly phone receptionist")
         if is_fresh_user_turn(ctx):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from pipecat.frames.frames import EndFrame, LLMMessagesAppendFrame
 from pipecat.pipeline.worker import PipelineWorker
 from pipecat.workers.runner import WorkerRunner
 
-from rocketlead_async.desk import BookingDesk
+import rocketlead_async as rl
 from rocketlead_async.testing import FakeRocketLead
 
 from .._examples import load
@@ -20,8 +21,12 @@ example = load("pipecat_bot")
 
 
 async def test_the_example_pipeline_offers_and_books(
-    desk: BookingDesk, fake: FakeRocketLead
+    client: rl.RocketLeadClient, fake: FakeRocketLead, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("ROCKETLEAD_CALENDAR_ID", fake.demo.mitte_calendar_id)
+    monkeypatch.setenv("ROCKETLEAD_APPOINTMENT_TYPE_ID", fake.demo.personal_training_type_id)
+    desk = await example.open_desk(client)
+
     def model(messages: list[Message]) -> Reply:
         assert str(messages[0]["content"]).startswith("You are the friendly phone receptionist")
         if last_user(messages):
