@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from rocketlead_async.desk import BookingDesk
+from rocketlead_async.integrations._common import parse_window
 from rocketlead_async.testing import FakeRocketLead
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -23,6 +25,12 @@ BOOKED_FIRST = f"You're booked for {FIRST_OFFER}."
 
 def berlin(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2027, 3, day, hour, minute, tzinfo=BERLIN)
+
+
+async def offered(desk: BookingDesk) -> None:
+    """The caller has heard the offers (S1 = 14:00), as after a check_availability turn."""
+    offers = await desk.offer(*parse_window(*WINDOW, desk.zone))
+    assert offers[0].spoken == FIRST_OFFER
 
 
 class PostGate:

@@ -6,7 +6,7 @@ with RL_REQUIRE_FRAMEWORK, fails) when its framework is missing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -75,3 +75,20 @@ def make_desk(
 @pytest.fixture
 def desk(make_desk: Callable[..., BookingDesk]) -> BookingDesk:
     return make_desk()
+
+
+@pytest.fixture
+async def example_desk(
+    client: rl.RocketLeadClient, fake: FakeRocketLead, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[object], Awaitable[BookingDesk]]:
+    """``await example_desk(module)``: the desk an example opens, configured the way its
+    docstring tells a user (environment variables), for the demo's Personal Training."""
+    monkeypatch.setenv("ROCKETLEAD_CALENDAR_ID", fake.demo.mitte_calendar_id)
+    monkeypatch.setenv("ROCKETLEAD_APPOINTMENT_TYPE_ID", fake.demo.personal_training_type_id)
+
+    async def open_desk(example: object) -> BookingDesk:
+        desk = await example.open_desk(client)  # type: ignore[attr-defined]
+        assert isinstance(desk, BookingDesk)
+        return desk
+
+    return open_desk

@@ -21,6 +21,7 @@ from .._support import (
     WINDOW,
     PostGate,
     bookings_of,
+    offered,
     until,
 )
 from ._harness import (
@@ -54,18 +55,6 @@ def agent_script(*book_calls: str, name: str = "Jane") -> Any:
         return Reply(answer(out[-1]).get("say", "") if out else "")
 
     return script
-
-
-async def offered(desk: BookingDesk) -> None:
-    """The caller has heard the offers (S1 = 14:00), as after a check_availability turn."""
-    offers = await desk.offer(*(await _window(desk)))
-    assert offers[0].spoken == FIRST_OFFER
-
-
-async def _window(desk: BookingDesk) -> tuple[Any, Any]:
-    from rocketlead_async.integrations._common import parse_window
-
-    return parse_window(START, END, desk.zone)
 
 
 def test_tools_are_never_cancellable_and_refuse_replace(desk: BookingDesk) -> None:

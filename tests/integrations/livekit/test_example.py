@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
+
 from livekit.agents.llm import ChatContext
 
-import rocketlead_async as rl
 from rocketlead_async.testing import FakeRocketLead
 
 from .._examples import load
@@ -25,12 +25,8 @@ from ._harness import (
 example = load("livekit_agent")
 
 
-async def test_the_example_agent_offers_and_books(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("ROCKETLEAD_CALENDAR_ID", fake.demo.mitte_calendar_id)
-    monkeypatch.setenv("ROCKETLEAD_APPOINTMENT_TYPE_ID", fake.demo.personal_training_type_id)
-    desk = await example.open_desk(client)
+async def test_the_example_agent_offers_and_books(example_desk: Any, fake: FakeRocketLead) -> None:
+    desk = await example_desk(example)
 
     def caller_and_model(ctx: ChatContext) -> Reply:
         assert ctx.items[0].text_content.startswith("You are the friendly phone receptionist")

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from rocketlead_async.desk import BookingDesk, DeskResult
-from rocketlead_async.integrations._common import parse_window
 from rocketlead_async.integrations.pipecat import booking_tools_schema, register_booking_tools
 from rocketlead_async.testing import FakeRocketLead, Fault
 
@@ -22,6 +21,7 @@ from .._support import (
     WINDOW,
     PostGate,
     bookings_of,
+    offered,
     until,
 )
 from ._harness import Bot, Message, Reply, ScriptedLLM, answers, last_user, tool_results
@@ -47,12 +47,6 @@ def agent_script(*book_calls: str, name: str = "Jane") -> Any:
         return Reply(found[-1]["say"] if found else "")
 
     return script
-
-
-async def offered(desk: BookingDesk) -> None:
-    """The caller has heard the offers (S1 = 14:00), as after a check_availability turn."""
-    offers = await desk.offer(*parse_window(START, END, desk.zone))
-    assert offers[0].spoken == FIRST_OFFER
 
 
 def result_of(bot: Bot, call_id: str) -> dict[str, Any] | None:

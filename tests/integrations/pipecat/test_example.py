@@ -4,13 +4,12 @@ real one and no transport, STT or TTS."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-import pytest
 from pipecat.frames.frames import EndFrame, LLMMessagesAppendFrame
 from pipecat.pipeline.worker import PipelineWorker
 from pipecat.workers.runner import WorkerRunner
 
-import rocketlead_async as rl
 from rocketlead_async.testing import FakeRocketLead
 
 from .._examples import load
@@ -21,11 +20,9 @@ example = load("pipecat_bot")
 
 
 async def test_the_example_pipeline_offers_and_books(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, monkeypatch: pytest.MonkeyPatch
+    example_desk: Any, fake: FakeRocketLead
 ) -> None:
-    monkeypatch.setenv("ROCKETLEAD_CALENDAR_ID", fake.demo.mitte_calendar_id)
-    monkeypatch.setenv("ROCKETLEAD_APPOINTMENT_TYPE_ID", fake.demo.personal_training_type_id)
-    desk = await example.open_desk(client)
+    desk = await example_desk(example)
 
     def model(messages: list[Message]) -> Reply:
         assert str(messages[0]["content"]).startswith("You are the friendly phone receptionist")
