@@ -9,6 +9,7 @@ import math
 import weakref
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, tzinfo
+from importlib import metadata
 from typing import Any, Literal
 
 import attrs
@@ -77,12 +78,33 @@ TOOL_HELP = {CHECK_AVAILABILITY: CHECK_AVAILABILITY_HELP, BOOK_SLOT: BOOK_SLOT_H
 
 
 def missing_framework(module: str, distribution: str, extra: str) -> ImportError:
-    """The ImportError an adapter raises when its framework is not installed."""
-    return ImportError(
-        f"rocketlead_async.integrations.{extra} needs {distribution}; install it with "
-        f"pip install 'rocketlead-async[{extra}]'",
-        name=module,
-    )
+    """The ImportError an adapter raises when its framework is missing or of another release
+    (the wanted range is read from this package's own ``[extra]`` requirement)."""
+    install = f"pip install 'rocketlead-async[{extra}]'"
+    try:
+        found: str | None = metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        found = None
+    if found is None:
+        message = f"needs {distribution}; install it with {install}"
+    else:
+        wanted = _requirement(distribution, extra) or distribution
+        message = f"needs {wanted}, not {distribution} {found}: {install}"
+    return ImportError(f"rocketlead_async.integrations.{extra} {message}", name=module)
+
+
+def _requirement(distribution: str, extra: str) -> str | None:
+    try:
+        requirements = metadata.requires("rocketlead-async") or []
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return None
+    for requirement in requirements:
+        spec, _, marker = requirement.partition(";")
+        if spec.strip().startswith(distribution) and f"extra == '{extra}'" in marker.replace(
+            '"', "'"
+        ):
+            return spec.strip()
+    return None
 
 
 # -- checking what the LLM sent -------------------------------------------------------------

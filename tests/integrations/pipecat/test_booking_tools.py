@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
+from importlib import metadata
 from typing import Any
 
 import pytest
@@ -283,3 +286,17 @@ async def test_a_call_repeated_after_a_barge_in_joins_the_booking(
     assert second["status"] == "booked"
     assert fake.request_count(BOOKINGS) == 1
     assert len(bookings_of(fake, "Jane")) == 1
+
+
+def test_a_release_without_the_apis_used_is_named_with_the_wanted_range() -> None:
+    # As pipecat-ai 1.13 does: the schema module moved to its current home in 1.14.
+    code = (
+        "import sys\nsys.modules['pipecat.adapters.llm.schemas.function_schema'] = None\n"
+        "import rocketlead_async.integrations.pipecat"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    installed = metadata.version("pipecat-ai")
+    assert f"needs pipecat-ai<1.15,>=1.14.0, not pipecat-ai {installed}" in done.stderr
+    assert "pip install 'rocketlead-async[pipecat]'" in done.stderr
