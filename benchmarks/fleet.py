@@ -128,7 +128,8 @@ async def _worker_row(spec: dict[str, Any], lines: asyncio.StreamReader) -> dict
 
             redis = aioredis.Redis.from_url(spec["redis_url"])
             stack.push_async_callback(redis.aclose)
-            await asyncio.gather(*(redis.ping() for _ in callers))  # one connection each
+            # one connection per caller, and one for the background writer
+            await asyncio.gather(*(redis.ping() for _ in range(len(callers) + 1)))
             claims = RedisSeatClaims(redis, namespace=f"fleet{spec['run']}")
         clients = [
             await stack.enter_async_context(
