@@ -4,11 +4,12 @@ Typed calls for every endpoint a booking flow uses, retries that never double-bo
 slot-race recovery (``client.bookings.book``) for voice agents that book while the caller waits.
 """
 
-from . import errors
+from . import _logs, errors
 from ._client import DEFAULT_BASE_URL, RocketLeadClient
 from ._retry import NO_RETRY, RetryPolicy
 from ._seats import Seat, SeatClaims, SeatClaimsProtocol
 from ._version import __version__
+from ._wire import from_dict, to_dict, to_json
 from .claims import RedisSeatClaims
 from .errors import (
     APIConnectionError,
@@ -24,6 +25,7 @@ from .errors import (
     OutcomeUnknownError,
     PermissionDeniedError,
     RateLimitError,
+    RecoveryReason,
     RocketLeadError,
     SlotRecoveryExhausted,
     SlotUnavailableError,
@@ -62,6 +64,8 @@ from .recovery import (
     rank_candidates,
 )
 
+_logs.setup_from_env()
+
 __all__ = [
     "DEFAULT_BASE_URL",
     "NO_RETRY",
@@ -95,6 +99,7 @@ __all__ = [
     "RateLimitError",
     "RecoveryEvent",
     "RecoveryEventKind",
+    "RecoveryReason",
     "RedisSeatClaims",
     "Resource",
     "ResourceCalendarMapping",
@@ -117,5 +122,8 @@ __all__ = [
     "UnexpectedResponseError",
     "__version__",
     "errors",
+    "from_dict",
     "rank_candidates",
+    "to_dict",
+    "to_json",
 ]

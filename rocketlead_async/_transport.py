@@ -160,12 +160,14 @@ class Transport:
         on_outcome_unknown: OutcomeUnknownHook | None,
         clock: Callable[[], float] | None,
         sleep: Callable[[float], Awaitable[None]] | None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> None:
         self.base_url = base_url
         self._headers = {
-            "Authorization": RedactedStr("Bearer " + token),
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
+            **(default_headers or {}),
+            "Authorization": RedactedStr("Bearer " + token),
         }
         self._json_headers = {**self._headers, "Content-Type": "application/json"}
         self._session = session

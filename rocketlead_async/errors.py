@@ -8,10 +8,10 @@ envelope is what users debug with, but they are never logged.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from .models import Slot
+    from .models import BookingRequest, Slot
     from .recovery import Attempt
 
 __all__ = [
@@ -28,15 +28,35 @@ __all__ = [
     "OutcomeUnknownError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RecoveryReason",
     "RocketLeadError",
     "SlotRecoveryExhausted",
     "SlotUnavailableError",
     "UnexpectedResponseError",
 ]
 
+RecoveryReason = Literal["max_attempts", "deadline", "no_candidate", "declined", "refetch_failed"]
+"""Why :class:`SlotRecoveryExhausted` gave up."""
+
+
+def _rebuild(cls: type[RocketLeadError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class RocketLeadError(Exception):
-    """Base class of every error this SDK raises."""
+    """Base class of every error this SDK raises.
+
+    Every error pickles and deep-copies with its attributes (job queues and process pools
+    carry them across processes); ``__cause__`` and tracebacks are not carried, as for any
+    pickled exception.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own __reduce__ calls cls(*args), which keyword-only __init__s refuse.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class APIConnectionError(RocketLeadError):
@@ -167,10 +187,11 @@ class BookingOutcomeUnknown(OutcomeUnknownError):
         *,
         method: str,
         path: str,
-        request: Any,
+        request: BookingRequest,
         status: int | None = None,
     ) -> None:
         super().__init__(message, method=method, path=path, request=request, status=status)
+        self.request: BookingRequest = request
         self.attempts: tuple[Attempt, ...] = ()
 
 
@@ -188,11 +209,11 @@ class SlotRecoveryExhausted(RocketLeadError):
         self,
         message: str,
         *,
-        reason: str,
+        reason: RecoveryReason,
         attempts: Sequence[Attempt],
         alternatives: Sequence[Slot],
     ) -> None:
         super().__init__(message)
-        self.reason = reason
+        self.reason: RecoveryReason = reason
         self.attempts = tuple(attempts)
         self.alternatives = tuple(alternatives)

@@ -29,11 +29,13 @@ from ._seats import Seat, SeatClaims, SeatClaimsProtocol
 from .errors import (
     BookingOutcomeUnknown,
     DeadlineExceeded,
+    RecoveryReason,
     RocketLeadError,
     SlotRecoveryExhausted,
     SlotUnavailableError,
 )
 from .models import Booking, BookingRequest, Slot, SlotKey
+from .models.availability import rank_nearest
 from .resources._base import check_timeout
 
 if TYPE_CHECKING:
@@ -203,10 +205,7 @@ def _request_key(request: BookingRequest) -> SlotKey:
 
 
 def _rank_nearest(request: BookingRequest, candidates: Sequence[Slot]) -> list[Slot]:
-    return sorted(
-        candidates,
-        key=lambda s: (abs(s.start - request.start), s.resource_id != request.resource_id, s.start),
-    )
+    return rank_nearest(candidates, request.start, request.resource_id)
 
 
 def _rank_next_after(request: BookingRequest, candidates: Sequence[Slot]) -> list[Slot]:
@@ -237,7 +236,7 @@ def rank_candidates(
 
 # -- the strategy -------------------------------------------------------------------------------
 
-_GIVE_UP_MESSAGES = {
+_GIVE_UP_MESSAGES: dict[RecoveryReason, str] = {
     "max_attempts": "the slot was taken on every booking attempt",
     "deadline": "the time budget ran out before a booking could be made",
     "no_candidate": "no bookable alternative in the window",
@@ -366,7 +365,9 @@ class _Run:
             if spent:
                 # The refetch only freshened the alternatives: its failure is not why we stop.
                 await self.give_up("max_attempts", request, cause=error)
-            reason = "deadline" if isinstance(error, DeadlineExceeded) else "refetch_failed"
+            reason: RecoveryReason = (
+                "deadline" if isinstance(error, DeadlineExceeded) else "refetch_failed"
+            )
             await self.give_up(reason, request, cause=error)
         if spent:
             await self.give_up("max_attempts", request)
@@ -454,7 +455,7 @@ class _Run:
             await self.give_up("deadline", request)
 
     async def give_up(
-        self, reason: str, request: BookingRequest, *, cause: Exception | None = None
+        self, reason: RecoveryReason, request: BookingRequest, *, cause: Exception | None = None
     ) -> NoReturn:
         await self.emit(RecoveryEventKind.GAVE_UP, request, None, reason=reason)
         message = f"{_GIVE_UP_MESSAGES[reason]} ({len(self.attempts)} booking attempts)"
