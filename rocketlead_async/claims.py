@@ -266,8 +266,9 @@ class RedisSeatClaims:
             return choice, seat
         self._answered()
         if not isinstance(index, int) or not 0 <= index < len(order):
-            # No seat left anywhere: Redis holds the claim on order[0]; keep ours on choice.
-            self._send(remote, "claim", seat)
+            # No seat left anywhere: Redis claimed order[0]; the claim stays on choice.
+            if order[0].key != choice.key:
+                self._send(remote, "claim", seat)
             return choice, seat
         better = order[index]
         if better.key != choice.key:

@@ -149,3 +149,25 @@ def test_bad_options_are_refused_naming_them(redis_client: aioredis.Redis) -> No
         RedisSeatClaims(redis_client, ttl=0)
     with pytest.raises(ValueError, match="namespace"):
         RedisSeatClaims(redis_client, namespace="two words")
+
+
+async def test_with_no_seat_left_anywhere_the_claim_stays_on_the_choice(
+    process: Processes, redis_client: aioredis.Redis
+) -> None:
+    one, two = process(), process()
+    first, second = slot(T0, seats=1), slot(T0 + HOUR, seats=1)
+    one.take(first.key, calendar_id=CAL)
+    one.take(second.key, calendar_id=CAL)
+    await one.flush()
+
+    picked, _ = await two.take_best(
+        second, [first, second], calendar_id=CAL, fetched_at=100.0, now=100.0
+    )
+    await two.flush()
+
+    assert picked is second  # advisory: the local pick stands
+    _, charging, _, _ = two.keys(CAL)
+    counts = {
+        k.decode().split(" ")[0]: int(v) for k, v in (await redis_client.hgetall(charging)).items()
+    }
+    assert counts == {repr(first.start.timestamp()): 1, repr(second.start.timestamp()): 2}
