@@ -15,7 +15,7 @@ Rows (strategies):
 - ``naive``: the API docs' loop (see contention.py), 3 POSTs.
 - ``spread1``: ``book()`` with ``SlotRecovery(spread=1)``: the nearest slot.
 - ``spread4``: ``book()`` with ``spread=4`` (seeded per caller).
-- ``default``: ``book()`` with ``SlotRecovery()`` as shipped.
+- ``default``: ``book()`` with ``SlotRecovery()`` as shipped (``spread=8``).
 - ``redis``: ``book()`` with ``SlotRecovery()`` and
   ``RocketLeadClient(seat_claims=RedisSeatClaims(...))``, one ``RedisSeatClaims`` per process
   (shared by its callers' clients, as the README recommends) on a real redis-server on loopback.
@@ -64,7 +64,7 @@ STRATEGIES: dict[str, str] = {
     "naive": "docs loop: refetch, first available, 3 POSTs",
     "spread1": "book(), SlotRecovery(spread=1)",
     "spread4": "book(), SlotRecovery(spread=4)",
-    "default": "book(), SlotRecovery() as shipped",
+    "default": "book(), SlotRecovery() as shipped (spread=8)",
     "redis": "book(), SlotRecovery(), RedisSeatClaims (one per process)",
     "redis_down": "as redis; the Redis server is killed 40 ms after go",
 }
