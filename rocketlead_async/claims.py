@@ -214,8 +214,6 @@ class RedisSeatClaims:
         self._remote: dict[Seat, _Remote] = {}
         self._queue: list[tuple[str, ...]] = []
         self._writer: asyncio.Task[None] | None = None
-        self._picks: list[tuple[tuple[str, ...], list[str], asyncio.Future[object]]] = []
-        self._picker: asyncio.Task[None] | None = None
         self._resume_at = 0.0
         self._slow = 0  # late answers in a row
         self._warned = False
@@ -259,7 +257,7 @@ class RedisSeatClaims:
             free = max(slot.max_parallel_bookings - slot.current_bookings, 0)
             args += [slot.resource_id or "", _epoch(slot.start), _epoch(slot.end), str(free)]
         try:
-            index = await within(self._ask(remote.keys, args), self.call_timeout)
+            index = await within(self._redis.eval(_PICK, 4, *remote.keys, *args), self.call_timeout)
         except asyncio.CancelledError:
             self.release(seat)  # the script may have run: its claim is deleted in the background
             raise
@@ -303,10 +301,9 @@ class RedisSeatClaims:
         self._local.unwatch(fetched_at)
 
     async def flush(self) -> None:
-        """Wait for the Redis calls under way (each batch is bounded by a second)."""
-        for task in (self._picker, self._writer):
-            while task is not None and not task.done():
-                await asyncio.wait([task])
+        """Wait for the background writes under way (each batch is bounded by a second)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.wait([self._writer])
 
     # -- Redis ----------------------------------------------------------------------------------
 
@@ -346,35 +343,6 @@ class RedisSeatClaims:
         )  # fmt: skip
         if self._writer is None or self._writer.done():
             self._writer = asyncio.get_running_loop().create_task(self._drain())
-
-    async def _ask(self, keys: tuple[str, ...], args: list[str]) -> object:
-        """The pick script's answer; the picks of one loop turn (a burst of callers that lost
-        the same race) share one pipeline: one round trip, one connection."""
-        answer: asyncio.Future[object] = asyncio.get_running_loop().create_future()
-        self._picks.append((keys, args, answer))
-        if self._picker is None or self._picker.done():
-            self._picker = asyncio.get_running_loop().create_task(self._send_picks())
-        return await answer
-
-    async def _send_picks(self) -> None:
-        await asyncio.sleep(0)  # the other picks of this loop turn join the batch
-        while self._picks:
-            batch, self._picks = self._picks, []
-            try:
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for keys, args, _ in batch:
-                        pipe.eval(_PICK, 4, *keys, *args)
-                    # A pick is worth nothing after call_timeout: each caller has gone on.
-                    answers = await within(pipe.execute(raise_on_error=False), self.call_timeout)
-            except Exception as error:
-                answers = [error] * len(batch)
-            for (_, _, answer), result in zip(batch, answers, strict=True):
-                if answer.done():
-                    continue  # that caller timed out or was cancelled
-                if isinstance(result, Exception):
-                    answer.set_exception(result)
-                else:
-                    answer.set_result(result)
 
     async def _drain(self) -> None:
         """Write everything queued, in order, one pipeline (one round trip) per batch: a
