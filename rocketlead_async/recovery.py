@@ -181,16 +181,17 @@ class SlotRecovery:
     - ``picker``: ``"nearest"`` (closest start, same resource first), ``"next_after"`` (earliest
       start at or after the original), ``"same_time_any_resource"``, or a callable
       ``(request, ranked candidates) -> Slot | None``.
-    - ``spread``: a named picker picks at random among the ``spread`` best-ranked candidates
-      (default 8), weighted by their free seats, so agents that cannot see each other's claims
-      (one client per caller, processes of their own) do not all charge the same next slot;
-      1 = always the best. Chosen by measurement (``benchmarks/fleet.py``, one client per
-      caller): ``spread=1`` books no more callers than the docs' naive loop, ``spread=4`` about
-      88%, ``spread=8`` all of them with about 2 POSTs; the slots within 30 minutes overlap the
-      taken hour and share its capacity, so a herd needs the hour-away ones too. Calls sharing
-      a client book all with 1.9 POSTs at any spread. Calls whose claims are shared (one
-      client, or ``RedisSeatClaims``) also rank a slot whose seats the others are all charging
-      last; with ``RedisSeatClaims`` the best-ranked slot with a seat left is claimed
+    - ``spread``: a named picker picks at random among the ``spread`` best-ranked candidates,
+      weighted by their free seats, so agents that cannot see each other's claims (one client
+      per caller, processes of their own) do not all charge the same next slot. The default,
+      1, always takes the best: a caller who loses a race gets the nearest slot. Measured with
+      one client per caller (``benchmarks/fleet.py``): ``spread=1`` books as many callers as
+      the docs' naive loop (about half), ``spread=4`` about 88%, ``spread=8`` all of them with
+      about 2 POSTs (the slots within 30 minutes overlap the taken hour and share its
+      capacity, so a herd needs the hour-away ones too); ``RedisSeatClaims`` needs no spread.
+      Calls sharing a client book all with 1.9 POSTs at any spread. Calls whose claims are
+      shared (one client, or ``RedisSeatClaims``) also rank a slot whose seats the others are
+      all charging last; with ``RedisSeatClaims`` the best-ranked slot with a seat left is claimed
       atomically, and ``spread`` matters only when Redis cannot be asked.
     - ``pin_resource``: only alternatives on the request's resource (if the request names one).
     - ``on_event``: called (sync or async) with a :class:`RecoveryEvent` per step; its errors are
@@ -210,7 +211,7 @@ class SlotRecovery:
         default=timedelta(hours=3), validator=validator(check_timedelta)
     )
     picker: PickerName | Picker = attrs.field(default="nearest", validator=_picker)
-    spread: int = attrs.field(default=8, validator=validator(check_int, minimum=1))
+    spread: int = attrs.field(default=1, validator=validator(check_int, minimum=1))
     pin_resource: bool = False
     not_before: datetime | None = attrs.field(
         default=None, validator=validator(check_optional_aware)
