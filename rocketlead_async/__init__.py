@@ -4,10 +4,14 @@ Typed calls for every endpoint a booking flow uses, retries that never double-bo
 slot-race recovery (``client.bookings.book``) for voice agents that book while the caller waits.
 """
 
-from . import errors
+from . import _logs, errors
 from ._client import DEFAULT_BASE_URL, RocketLeadClient
 from ._retry import NO_RETRY, RetryPolicy
+from ._seats import Seat, SeatClaims, SeatClaimsProtocol
 from ._version import __version__
+from ._wire import from_dict, to_dict, to_json
+from .claims import RedisSeatClaims
+from .desk import BookingDesk, DeskResult, DeskStatus, OfferedSlot, Phrases
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -22,6 +26,7 @@ from .errors import (
     OutcomeUnknownError,
     PermissionDeniedError,
     RateLimitError,
+    RecoveryReason,
     RocketLeadError,
     SlotRecoveryExhausted,
     SlotUnavailableError,
@@ -60,6 +65,8 @@ from .recovery import (
     rank_candidates,
 )
 
+_logs.setup_from_env()
+
 __all__ = [
     "DEFAULT_BASE_URL",
     "NO_RETRY",
@@ -74,12 +81,15 @@ __all__ = [
     "AvailabilityMeta",
     "BadRequestError",
     "Booking",
+    "BookingDesk",
     "BookingOutcome",
     "BookingOutcomeUnknown",
     "BookingRequest",
     "Calendar",
     "ConflictError",
     "DeadlineExceeded",
+    "DeskResult",
+    "DeskStatus",
     "FieldValidation",
     "Id",
     "InternalServerError",
@@ -87,12 +97,16 @@ __all__ = [
     "LeadRequest",
     "LeadState",
     "NotFoundError",
+    "OfferedSlot",
     "OutcomeUnknownError",
     "PermissionDeniedError",
+    "Phrases",
     "Picker",
     "RateLimitError",
     "RecoveryEvent",
     "RecoveryEventKind",
+    "RecoveryReason",
+    "RedisSeatClaims",
     "Resource",
     "ResourceCalendarMapping",
     "ResourceSlot",
@@ -100,6 +114,9 @@ __all__ = [
     "RetryPolicy",
     "RocketLeadClient",
     "RocketLeadError",
+    "Seat",
+    "SeatClaims",
+    "SeatClaimsProtocol",
     "Slot",
     "SlotKey",
     "SlotRecovery",
@@ -111,5 +128,8 @@ __all__ = [
     "UnexpectedResponseError",
     "__version__",
     "errors",
+    "from_dict",
     "rank_candidates",
+    "to_dict",
+    "to_json",
 ]

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
+from typing import Any
 
 import aiohttp
 from yarl import URL
 
 from ._outcomes import OutcomeReporter, OutcomeUnknownHook
 from ._retry import RetryPolicy, check_retry
+from ._seats import SeatClaims, SeatClaimsProtocol
 from ._secret import RedactedStr, check_token, scrub
 from ._transport import Transport
 from ._validate import check_int, check_timeout
-from .recovery import SeatClaims
 from .resources import (
     AppointmentTypeResourceMappingsResource,
     AppointmentTypesResource,
@@ -34,10 +36,22 @@ __all__ = ["DEFAULT_BASE_URL", "RocketLeadClient"]
 
 DEFAULT_BASE_URL = "https://api.rocketlead.io"
 TOKEN_ENV = "ROCKETLEAD_API_TOKEN"
+BASE_URL_ENV = "ROCKETLEAD_BASE_URL"
+INSECURE_HTTP_ENV = "ROCKETLEAD_ALLOW_INSECURE_HTTP"
+
+logger = logging.getLogger("rocketlead_async")
+
+# Headers the SDK itself must set: the token goes in through ``token=``, bodies are its own.
+_RESERVED_HEADERS = frozenset({"authorization", "content-type", "content-length", "host"})
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
+    """127.0.0.0/8, ::1 and the name ``localhost`` itself.
+
+    Not ``*.localhost``: RFC 6761 lets resolvers send those to loopback, but nothing forces a
+    resolver (or an /etc/hosts entry) to, so such a name can reach another machine.
+    """
+    if host.lower().rstrip(".") == "localhost":
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
@@ -45,8 +59,16 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def check_base_url(base_url: str) -> str:
-    """``base_url`` normalised; https is required except for loopback hosts (test servers)."""
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def check_base_url(base_url: str, *, allow_insecure_http: bool = False) -> str:
+    """``base_url`` normalised; https is required except for loopback hosts (test servers).
+
+    ``allow_insecure_http=True`` also accepts plain http to any host, for test setups such as
+    a FakeRocketLead in another docker-compose service: the token then travels in clear text.
+    """
     if not isinstance(base_url, str):
         raise TypeError(f"base_url must be a str, not {type(base_url).__name__}")
     try:
@@ -59,12 +81,38 @@ def check_base_url(base_url: str) -> str:
         raise ValueError("base_url must not carry credentials; pass token= instead")
     if url.query_string or url.fragment:
         raise ValueError(f"base_url {base_url!r} must not have a query or fragment")
-    if url.scheme != "https" and not (url.scheme == "http" and _is_loopback(url.host)):
+    if url.scheme == "http" and not _is_loopback(url.host) and allow_insecure_http:
+        logger.warning(
+            "plain http to %s (allow_insecure_http): the API token travels unencrypted; "
+            "use this only for test servers",
+            url.host,
+        )
+    elif url.scheme != "https" and not (url.scheme == "http" and _is_loopback(url.host)):
         raise ValueError(
             f"base_url {base_url!r} must use https (plain http is allowed only for loopback "
-            "hosts such as a local FakeRocketLead): the token would travel in clear text"
+            "hosts such as a local FakeRocketLead, or for test hosts with "
+            f"allow_insecure_http=True / {INSECURE_HTTP_ENV}=1): the token would travel in "
+            "clear text"
         )
     return str(url).rstrip("/")
+
+
+def check_default_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """Extra headers for every request: ``str`` names and values, none the SDK sets itself."""
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise TypeError(f"default_headers must be a mapping, not {type(headers).__name__}")
+    checked = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError("default_headers names and values must be str")
+        if name.lower() in _RESERVED_HEADERS:
+            raise ValueError(f"default_headers must not set {name!r}; the SDK sets it")
+        if any(c in name + value for c in "\r\n"):
+            raise ValueError(f"default_headers[{name!r}] must not contain a line break")
+        checked[name] = value
+    return checked
 
 
 class RocketLeadClient:
@@ -79,6 +127,13 @@ class RocketLeadClient:
     the SDK sees or how often it sends.
 
     - ``token``: ``rocketlead_...``; default: the ``ROCKETLEAD_API_TOKEN`` environment variable.
+    - ``base_url``: the API root; default: ``ROCKETLEAD_BASE_URL``, else the production API.
+      https only, except loopback hosts (127.0.0.0/8, ::1, ``localhost``).
+    - ``allow_insecure_http``: also accept plain http to other hosts (test servers in another
+      container); default: ``ROCKETLEAD_ALLOW_INSECURE_HTTP=1``. Logs a warning: the token
+      travels in clear text.
+    - ``default_headers``: extra headers sent with every request (not ``Authorization`` or
+      ``Content-Type``, which the SDK sets).
     - ``timeout``: default budget in seconds for a whole call, retries included.
     - ``retry``: default :class:`RetryPolicy`.
     - ``on_outcome_unknown``: called (sync or async) exactly once with each
@@ -88,6 +143,10 @@ class RocketLeadClient:
       for it. Its errors are logged.
     - ``max_connections``: connection-pool bound of the SDK's session.
     - ``max_response_bytes``: larger answers are refused unread.
+    - ``seat_claims``: how ``bookings.book()`` calls keep out of each other's way after a lost
+      race: a :class:`SeatClaims` of its own (the default: calls on this client coordinate) or
+      :class:`rocketlead_async.claims.RedisSeatClaims` (calls in every process and host using
+      the same Redis coordinate). Shared with clients made by :meth:`with_options`.
     - ``clock``/``sleep``: monotonic clock and sleep, injectable for tests.
     """
 
@@ -95,26 +154,67 @@ class RocketLeadClient:
         self,
         token: str | None = None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         timeout: float = 10.0,
         retry: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
         on_outcome_unknown: OutcomeUnknownHook | None = None,
         max_connections: int = 100,
         max_response_bytes: int = 8 * 1024 * 1024,
+        seat_claims: SeatClaimsProtocol | None = None,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool | None = None,
+        _parent: RocketLeadClient | None = None,
     ) -> None:
         if isinstance(token, str):
             token = RedactedStr(token)  # if a check below raises, traceback locals show '***'
         secret = check_token(os.environ.get(TOKEN_ENV, "") if token is None else token)
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise TypeError("session must be an aiohttp.ClientSession")
+        if seat_claims is not None and not isinstance(seat_claims, SeatClaimsProtocol):
+            raise TypeError(
+                "seat_claims must be a SeatClaims, a RedisSeatClaims or another "
+                f"SeatClaimsProtocol, not {type(seat_claims).__name__}"
+            )
+        check_int(max_connections, "max_connections")
+        check_int(max_response_bytes, "max_response_bytes")
+        if base_url is None:
+            base_url = os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL
+        if allow_insecure_http is None:
+            allow_insecure_http = _env_flag(INSECURE_HTTP_ENV)
         try:
-            url = check_base_url(base_url)
+            url = check_base_url(base_url, allow_insecure_http=allow_insecure_http)
         except (TypeError, ValueError) as exc:
             # The message quotes base_url, which may be the token pasted in the wrong place.
             raise type(exc)(scrub(str(exc), secret)) from None
+        headers = check_default_headers(default_headers)
+        policy = RetryPolicy() if retry is None else check_retry(retry)
+        # What with_options() needs to build a sibling through this constructor.
+        self._options: dict[str, Any] = {
+            "token": secret,
+            "base_url": url,
+            "session": session,
+            "on_outcome_unknown": on_outcome_unknown,
+            "max_connections": max_connections,
+            "max_response_bytes": max_response_bytes,
+            "clock": clock,
+            "sleep": sleep,
+            "default_headers": headers,
+            "allow_insecure_http": allow_insecure_http,
+            "seat_claims": seat_claims,
+        }
+        if _parent is not None and _parent._options == self._options:
+            # Same endpoint, identity and headers: share the parent's session and hooks.
+            self._setup(
+                _parent._transport,
+                check_timeout(timeout),
+                policy,
+                _parent.seat_claims,
+                owner=False,
+            )
+            return
         transport = Transport(
             base_url=url,
             token=secret,
@@ -124,20 +224,21 @@ class RocketLeadClient:
             reporter=OutcomeReporter(on_outcome_unknown),
             clock=clock,
             sleep=sleep,
+            default_headers=headers,
         )
-        policy = RetryPolicy() if retry is None else check_retry(retry)
-        self._setup(transport, check_timeout(timeout), policy, SeatClaims(), owner=True)
+        claims = SeatClaims() if seat_claims is None else seat_claims
+        self._setup(transport, check_timeout(timeout), policy, claims, owner=True)
 
     def _setup(
         self,
         transport: Transport,
         timeout: float,
         retry: RetryPolicy,
-        seat_claims: SeatClaims,
+        seat_claims: SeatClaimsProtocol,
         owner: bool,
     ) -> None:
         self._transport = transport
-        self._seat_claims = seat_claims
+        self.seat_claims = seat_claims
         self._owner = owner
         self._timeout = timeout
         self._retry = retry
@@ -177,25 +278,44 @@ class RocketLeadClient:
         return self._transport.base_url
 
     def with_options(
-        self, *, timeout: float | None = None, retry: RetryPolicy | None = None
+        self,
+        *,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+        base_url: str | None = None,
+        token: str | None = None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> RocketLeadClient:
-        """A client with other defaults that shares this one's session and hooks. Closing the
-        derived client does nothing; the original owns the session."""
-        derived = object.__new__(RocketLeadClient)
-        derived._setup(
-            self._transport,
-            self.timeout if timeout is None else check_timeout(timeout),
-            self.retry if retry is None else check_retry(retry),
-            self._seat_claims,
-            owner=False,
+        """A copy of this client with other defaults, validated like the constructor's.
+
+        Changing only ``timeout``/``retry`` shares this client's session, seat claims and
+        hooks: closing the copy does nothing, the original owns the session. A different
+        ``base_url``, ``token`` or ``default_headers`` is another endpoint or identity: the
+        copy gets its own connection pool and seat claims (a ``session=`` you passed is still
+        shared) and must be closed itself (``async with`` or ``aclose()``). Everything else
+        (hooks, limits, ``clock``/``sleep``) is carried over.
+        """
+        options = dict(self._options)
+        if base_url is not None:
+            options["base_url"] = base_url
+        if token is not None:
+            options["token"] = token
+        if default_headers is not None:
+            options["default_headers"] = default_headers
+        return RocketLeadClient(
+            timeout=self.timeout if timeout is None else timeout,
+            retry=self.retry if retry is None else retry,
+            _parent=self,
+            **options,
         )
-        return derived
 
     async def aclose(self) -> None:
         """Refuse new calls, wait for the calls in flight and every outcome hook (also those
         started meanwhile), then close the session the client created (a user-supplied one is
-        left open)."""
+        left open), after the seat-claim writes under way (never the Redis client of a
+        ``RedisSeatClaims``)."""
         if self._owner:
+            await self.seat_claims.flush()
             await self._transport.aclose()
 
     async def __aenter__(self) -> RocketLeadClient:

@@ -162,13 +162,15 @@ class Transport:
         reporter: OutcomeReporter,
         clock: Callable[[], float] | None,
         sleep: Callable[[float], Awaitable[None]] | None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> None:
         self.base_url = base_url
         self._secret = token
         self._headers = {
-            "Authorization": RedactedStr("Bearer " + token),
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
+            **(default_headers or {}),
+            "Authorization": RedactedStr("Bearer " + token),
         }
         self._json_headers = {**self._headers, "Content-Type": "application/json"}
         self._session = session

@@ -8,11 +8,12 @@ envelope is what users debug with, but they are never logged.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from multidict import CIMultiDict, CIMultiDictProxy
 
 if TYPE_CHECKING:
-    from .models import Attempt, Slot
+    from .models import Attempt, BookingRequest, Slot
 
 __all__ = [
     "APIConnectionError",
@@ -28,18 +29,35 @@ __all__ = [
     "OutcomeUnknownError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RecoveryReason",
     "RocketLeadError",
     "SlotRecoveryExhausted",
     "SlotUnavailableError",
     "UnexpectedResponseError",
 ]
 
+RecoveryReason = Literal["max_attempts", "deadline", "no_candidate", "declined", "refetch_failed"]
+"""Why :class:`SlotRecoveryExhausted` gave up."""
 
-_EMPTY_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+def _rebuild(cls: type[RocketLeadError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class RocketLeadError(Exception):
-    """Base class of every error this SDK raises."""
+    """Base class of every error this SDK raises.
+
+    Every error pickles and deep-copies with its attributes (job queues and process pools
+    carry them across processes); ``__cause__`` and tracebacks are not carried, as for any
+    pickled exception.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own __reduce__ calls cls(*args), which keyword-only __init__s refuse.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class APIConnectionError(RocketLeadError):
@@ -107,8 +125,14 @@ class APIStatusError(RocketLeadError):
         self.method = method
         self.path = path
         self.retry_after = retry_after
-        self.headers: Mapping[str, str] = _EMPTY_HEADERS if headers is None else headers
+        # Kept as a CIMultiDict (it pickles); shown read-only through ``headers``.
+        self._headers: CIMultiDict[str] = CIMultiDict() if headers is None else CIMultiDict(headers)
         self.request_id = request_id
+
+    @property
+    def headers(self) -> CIMultiDictProxy[str]:
+        """The response headers, read-only and case-insensitive."""
+        return CIMultiDictProxy(self._headers)
 
 
 class UnexpectedResponseError(APIStatusError):
@@ -189,11 +213,12 @@ class BookingOutcomeUnknown(OutcomeUnknownError):
         *,
         method: str,
         path: str,
-        request: Any,
+        request: BookingRequest,
         status: int | None = None,
         attempts: Sequence[Attempt] = (),
     ) -> None:
         super().__init__(message, method=method, path=path, request=request, status=status)
+        self.request: BookingRequest = request
         self.attempts: tuple[Attempt, ...] = tuple(attempts)
 
 
@@ -211,11 +236,11 @@ class SlotRecoveryExhausted(RocketLeadError):
         self,
         message: str,
         *,
-        reason: str,
+        reason: RecoveryReason,
         attempts: Sequence[Attempt],
         alternatives: Sequence[Slot],
     ) -> None:
         super().__init__(message)
-        self.reason = reason
+        self.reason: RecoveryReason = reason
         self.attempts = tuple(attempts)
         self.alternatives = tuple(alternatives)

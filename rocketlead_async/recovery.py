@@ -22,11 +22,12 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal, NoReturn, Protocol, TypeVar, cast
+from typing import Any, Literal, NoReturn, Protocol, TypeVar
 
 import attrs
 
 from ._retry import RetryPolicy
+from ._seats import Seat, SeatClaims, SeatClaimsProtocol
 from ._validate import (
     check_int,
     check_number,
@@ -38,11 +39,13 @@ from ._validate import (
 from .errors import (
     BookingOutcomeUnknown,
     DeadlineExceeded,
+    RecoveryReason,
     RocketLeadError,
     SlotRecoveryExhausted,
     SlotUnavailableError,
 )
-from .models import Attempt, Availability, Booking, BookingRequest, Id, Slot, SlotKey
+from .models import Attempt, Availability, Booking, BookingRequest, Slot, SlotKey
+from .models.availability import rank_nearest
 
 __all__ = [
     "Attempt",
@@ -122,6 +125,8 @@ class BookingClient(Protocol):
     def availability(self) -> _AvailabilityAPI: ...
     @property
     def bookings(self) -> _BookingsAPI: ...
+    @property
+    def seat_claims(self) -> SeatClaimsProtocol: ...
 
 
 @attrs.frozen
@@ -157,71 +162,6 @@ class BookingOutcome:
     original_request: BookingRequest
 
 
-@attrs.define(eq=False)
-class _Seat:
-    """One seat a ``book()`` call charges: whose, its time and, once booked, when."""
-
-    resource_id: Id | None
-    start: datetime
-    end: datetime
-    booked_at: float | None = None
-
-
-class SeatClaims:
-    """The seats that ``book()`` calls sharing one client are charging, or just booked.
-
-    Agents in one process that lose the same race refetch the same availability; without
-    coordination they all charge the same best slot and all but one lose again. A pick claims
-    its seat before any await, and other calls on the client rank slots whose free seats are
-    all taken last, so sibling calls spread over distinct seats. (Across processes,
-    ``SlotRecovery.spread`` does that job.) A claim lasts until its POST has answered; a seat
-    it booked then counts as taken for availability fetched before the booking was confirmed.
-    A resource's capacity is shared by its overlapping slots, so a seat counts against every
-    slot of that resource it overlaps.
-    """
-
-    __slots__ = ("_seats",)
-
-    _MEMORY = 300.0  # seconds a booking is remembered; far beyond any sane call budget
-
-    def __init__(self) -> None:
-        self._seats: dict[Id | None, list[_Seat]] = {}
-
-    def free_seats(self, slot: Slot, fetched_at: float) -> int:
-        """Seats of ``slot`` (from availability fetched at ``fetched_at``) that are neither
-        booked nor being charged by a sibling call."""
-        taken = slot.current_bookings + sum(
-            1
-            for seat in self._seats.get(slot.resource_id, ())
-            if seat.start < slot.end
-            and slot.start < seat.end
-            and (seat.booked_at is None or seat.booked_at > fetched_at)
-        )
-        return max(slot.max_parallel_bookings - taken, 0)
-
-    def charging(self) -> int:
-        """How many seats sibling calls are charging right now (POSTs in flight)."""
-        return sum(seat.booked_at is None for seats in self._seats.values() for seat in seats)
-
-    def take(self, key: SlotKey) -> _Seat:
-        """Claim one seat of the slot ``key`` = (resource id, start, end)."""
-        seat = _Seat(*key)
-        self._seats.setdefault(seat.resource_id, []).append(seat)
-        return seat
-
-    def release(self, seat: _Seat, *, booked_at: float | None = None) -> None:
-        """Give back a seat taken with :meth:`take`; ``booked_at``: its POST booked it then."""
-        seats = self._seats.get(seat.resource_id, [])
-        if booked_at is None:
-            seats.remove(seat)
-        else:
-            seat.booked_at = booked_at
-            horizon = booked_at - self._MEMORY
-            seats[:] = [s for s in seats if s.booked_at is None or s.booked_at >= horizon]
-        if not seats:
-            self._seats.pop(seat.resource_id, None)
-
-
 def _picker(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
     if not callable(value) and not (isinstance(value, str) and value in _RANKINGS):
         raise ValueError(
@@ -242,10 +182,15 @@ class SlotRecovery:
     - ``picker``: ``"nearest"`` (closest start, same resource first), ``"next_after"`` (earliest
       start at or after the original), ``"same_time_any_resource"``, or a callable
       ``(request, ranked candidates) -> Slot | None``.
-    - ``spread``: a named picker picks at random among the ``spread`` best-ranked candidates,
-      weighted by their free seats, so agents in different processes that lose the same race do
-      not all charge the same next slot (1 = always the best). ``book()`` calls sharing one
-      client coordinate without it: a slot whose free seats they are all charging ranks last.
+    - ``spread``: a named picker picks at random among the ``spread`` best-ranked candidates
+      (default 4), weighted by their free seats, so agents that cannot see each other's claims
+      (one client per caller, processes of their own) do not all charge the same next slot;
+      1 = always the best. Chosen by measurement (``benchmarks/fleet.py``): with one client per
+      caller, ``spread=1`` books no more callers than the docs' naive loop; ``spread=4`` books
+      about twice as many, and costs calls sharing a client nothing. Calls whose claims are
+      shared (one client, or ``RedisSeatClaims``) also rank a slot whose seats the others are
+      all charging last; with ``RedisSeatClaims`` the best-ranked slot with a seat left is
+      claimed atomically, and ``spread`` matters only when Redis cannot be asked.
     - ``pin_resource``: only alternatives on the request's resource (if the request names one).
     - ``on_event``: called (sync or async) with a :class:`RecoveryEvent` per step; its errors are
       logged and ignored.
@@ -264,7 +209,7 @@ class SlotRecovery:
         default=timedelta(hours=3), validator=validator(check_timedelta)
     )
     picker: PickerName | Picker = attrs.field(default="nearest", validator=_picker)
-    spread: int = attrs.field(default=1, validator=validator(check_int, minimum=1))
+    spread: int = attrs.field(default=4, validator=validator(check_int, minimum=1))
     pin_resource: bool = False
     not_before: datetime | None = attrs.field(
         default=None, validator=validator(check_optional_aware)
@@ -286,10 +231,7 @@ def _request_key(request: BookingRequest) -> SlotKey:
 
 
 def _rank_nearest(request: BookingRequest, candidates: Sequence[Slot]) -> list[Slot]:
-    return sorted(
-        candidates,
-        key=lambda s: (abs(s.start - request.start), s.resource_id != request.resource_id, s.start),
-    )
+    return rank_nearest(candidates, request.start, request.resource_id)
 
 
 def _rank_next_after(request: BookingRequest, candidates: Sequence[Slot]) -> list[Slot]:
@@ -320,7 +262,27 @@ def rank_candidates(
 
 # -- the strategy -------------------------------------------------------------------------------
 
-_GIVE_UP_MESSAGES = {
+
+async def _within(awaitable: Awaitable[T], timeout: float) -> T:
+    """``awaitable``'s result, cancelled with ``TimeoutError`` after ``timeout`` seconds.
+
+    Not ``asyncio.wait_for``: before Python 3.12 it returns the result and swallows the
+    caller's cancellation when both arrive in the same loop turn, and ``book()`` would then
+    POST for a caller who has already left.
+    """
+    task = asyncio.ensure_future(awaitable)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()
+        raise asyncio.TimeoutError
+    return task.result()
+
+
+_GIVE_UP_MESSAGES: dict[RecoveryReason, str] = {
     "max_attempts": "the slot was taken on every booking attempt",
     "deadline": "the time budget ran out before a booking could be made",
     "no_candidate": "no bookable alternative in the window",
@@ -345,18 +307,42 @@ class _Run:
     number: int = 0  # of the POST under way or last made: the events' ``attempt``
     tried: set[SlotKey] = attrs.field(factory=set)
     alternatives: list[Slot] = attrs.field(factory=list)
-    claims: SeatClaims = attrs.field(factory=SeatClaims)
-    held: _Seat | None = None  # the seat this call has claimed, if any
-    fetched_at: float = 0.0  # when the alternatives' availability was requested
+    claims: SeatClaimsProtocol = attrs.field(factory=SeatClaims)
+    held: Seat | None = None  # the seat this call has claimed, if any
+    fetched_at: float | None = None  # when the alternatives' availability was requested
 
     def hold(self, key: SlotKey | None, *, booked: bool = False) -> None:
         """Claim ``key``'s seat in place of the one held (``None``: just release)."""
         if self.held is not None:
             self.claims.release(self.held, booked_at=self.now() if booked else None)
-        self.held = None if key is None else self.claims.take(key)
+        self.held = (
+            None if key is None else self.claims.take(key, calendar_id=self.original.calendar_id)
+        )
+
+    async def hold_best(self, slot: Slot, ranked: Sequence[Slot]) -> Slot:
+        """Claim a seat of ``slot``, the pick among ``ranked``; claims shared with other
+        processes may claim the best-ranked slot they see a seat in instead (``spread`` is for
+        when nobody can see the others). A callable picker's choice is never replaced."""
+        self.hold(None)
+        slot, self.held = await self.claims.take_best(
+            slot,
+            [slot] if callable(self.policy.picker) else ranked,
+            calendar_id=self.original.calendar_id,
+            fetched_at=self.fetched_at if self.fetched_at is not None else self.now(),
+            now=self.now(),
+        )
+        return slot
+
+    def look(self, fetched_at: float | None) -> None:
+        """Rank with availability fetched at ``fetched_at`` from now on (``None``: done)."""
+        if self.fetched_at is not None:
+            self.claims.unwatch(self.fetched_at)
+        if fetched_at is not None:
+            self.claims.watch(fetched_at)
+        self.fetched_at = fetched_at
 
     def free_seats(self, slot: Slot) -> int:
-        return self.claims.free_seats(slot, self.fetched_at)
+        return self.claims.free_seats(slot, self.fetched_at or 0.0)
 
     def now(self) -> float:
         return self.clock()
@@ -368,7 +354,7 @@ class _Run:
         """A hook's result; an awaitable one is awaited within the budget left, because the
         call's ``timeout`` bounds everything ``book()`` waits for, hooks included."""
         if inspect.isawaitable(result):
-            return cast(T, await asyncio.wait_for(result, timeout=max(self.left(), 0.0)))
+            return await _within(result, max(self.left(), 0.0))
         return result
 
     async def emit(
@@ -431,7 +417,9 @@ class _Run:
             if spent:
                 # The refetch only freshened the alternatives: its failure is not why we stop.
                 await self.give_up("max_attempts", request, cause=error)
-            reason = "deadline" if isinstance(error, DeadlineExceeded) else "refetch_failed"
+            reason: RecoveryReason = (
+                "deadline" if isinstance(error, DeadlineExceeded) else "refetch_failed"
+            )
             await self.give_up(reason, request, cause=error)
         if spent:
             await self.give_up("max_attempts", request)
@@ -458,7 +446,7 @@ class _Run:
                 request_sent=False,
             )
         pinned = original.resource_id if policy.pin_resource else None
-        self.fetched_at = self.now()
+        self.look(self.now())
         availability = await self.client.availability.get(
             calendar_id=original.calendar_id,
             appointment_type_id=original.appointment_type_id,
@@ -518,7 +506,7 @@ class _Run:
             await self.give_up("deadline", request)
 
     async def give_up(
-        self, reason: str, request: BookingRequest, *, cause: Exception | None = None
+        self, reason: RecoveryReason, request: BookingRequest, *, cause: Exception | None = None
     ) -> NoReturn:
         await self.emit(RecoveryEventKind.GAVE_UP, request, None, reason=reason)
         message = f"{_GIVE_UP_MESSAGES[reason]} ({len(self.attempts)} booking attempts)"
@@ -552,7 +540,7 @@ async def book(
     timeout: float | None = None,
     retry: RetryPolicy | None = None,
     clock: Callable[[], float] = time.monotonic,
-    claims: SeatClaims | None = None,
+    claims: SeatClaimsProtocol | None = None,
 ) -> BookingOutcome:
     """Book ``request``; if its slot is taken, book the best fresh alternative.
 
@@ -561,8 +549,9 @@ async def book(
     attempts and the alternatives of the latest refetch; its ``reason`` is ``"max_attempts"``,
     ``"deadline"``, ``"no_candidate"``, ``"declined"`` or ``"refetch_failed"`` (the refetch
     after a lost race failed; the error is the ``__cause__``). :class:`BookingOutcomeUnknown`,
-    other errors of a POST, and cancellation go through unchanged. ``clock`` is the client's
-    monotonic clock; ``claims`` the seat claims shared with sibling calls (default: none).
+    other errors of a POST, and cancellation go through unchanged. ``clock``: the client's
+    monotonic clock; ``claims``: the seat claims to coordinate through (default: the client's
+    ``seat_claims``).
     """
     if not isinstance(request, BookingRequest):
         raise TypeError(f"request must be a BookingRequest, not {type(request).__name__}")
@@ -581,12 +570,13 @@ async def book(
         clock,
         started=started,
         deadline=started + budget,
-        claims=SeatClaims() if claims is None else claims,
+        claims=client.seat_claims if claims is None else claims,
     )
     try:
         return await _book(run, request)
     finally:
         run.hold(None)
+        run.look(None)
 
 
 async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
@@ -625,7 +615,7 @@ async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
         slot = run.pick(ranked)
         if slot is None:
             await run.give_up("no_candidate", current)
-        run.hold(slot.key)  # before any await, so sibling calls see the seat as charged
+        slot = await run.hold_best(slot, ranked)  # claimed before any await: siblings see it
         await run.emit(RecoveryEventKind.PICKED, current, slot)
         if not await run.confirmed(current, slot):
             await run.give_up("declined", current)

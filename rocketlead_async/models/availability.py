@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 
+from .._validate import check_aware
 from ._base import Id, extra_field
 
-__all__ = ["Availability", "AvailabilityMeta", "Slot", "SlotKey"]
+__all__ = ["Availability", "AvailabilityMeta", "Slot", "SlotKey", "rank_nearest"]
 
 SlotKey = tuple[Id | None, datetime, datetime]
 """What identifies a slot for "already tried": (resource id, start, end)."""
@@ -51,6 +52,12 @@ class Slot:
         return (self.resource_id, self.start, self.end)
 
 
+def rank_nearest(slots: Iterable[Slot], when: datetime, resource_id: str | None) -> list[Slot]:
+    """``slots`` by distance of their start from ``when``; ties go to ``resource_id``'s slots,
+    then to the earlier start. The order of the ``"nearest"`` picker."""
+    return sorted(slots, key=lambda s: (abs(s.start - when), s.resource_id != resource_id, s.start))
+
+
 @attrs.frozen
 class AvailabilityMeta:
     """The appointment type's facts that come with an availability answer."""
@@ -66,10 +73,35 @@ class AvailabilityMeta:
 class Availability:
     """An availability answer: ``slots`` (wire key ``data``) and ``meta``."""
 
-    slots: list[Slot]
+    slots: list[Slot] = attrs.field(hash=False)
     meta: AvailabilityMeta = attrs.field(factory=AvailabilityMeta)
     extra: Mapping[str, Any] = extra_field()
 
     def bookable(self) -> list[Slot]:
         """The slots that can be booked now: ``available`` and with room."""
         return [slot for slot in self.slots if slot.has_room]
+
+    def nearest(
+        self,
+        when: datetime,
+        *,
+        resource_id: str | None = None,
+        duration: timedelta | None = None,
+        limit: int | None = None,
+    ) -> list[Slot]:
+        """The bookable slots closest to ``when`` (what the caller asked for), best first.
+
+        Ranked by ``|slot.start - when|``; at equal distance ``resource_id``'s slots come first
+        (a caller's preferred trainer), then the earlier one, then availability's order.
+        ``duration`` keeps only slots of that length; ``limit`` caps the list. ``when`` must be
+        timezone-aware.
+        """
+        check_aware(when, "when")
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+        ):
+            raise ValueError(f"limit must be a non-negative int or None, not {limit!r}")
+        slots = self.bookable()
+        if duration is not None:
+            slots = [slot for slot in slots if slot.duration == duration]
+        return rank_nearest(slots, when, resource_id)[:limit]

@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._base import Id, aware_datetime, extra_field, non_empty_id, optional_id, optional_str
+from ._base import (
+    Id,
+    aware_datetime,
+    compact_repr,
+    extra_field,
+    non_empty_id,
+    optional_id,
+    optional_str,
+)
 
 if TYPE_CHECKING:
     from .availability import Slot
@@ -83,6 +91,20 @@ class BookingRequest:
             appointment_type_id=slot.appointment_type_id or self.appointment_type_id,
             resource_slot_id=slot.resource_slot_id,
         )
+
+    def __repr__(self) -> str:
+        return compact_repr(self, _REQUEST_REPR)
+
+
+_REQUEST_REPR = (
+    "calendar_id",
+    "resource_id",
+    "appointment_type_id",
+    "resource_slot_id",
+    "start",
+    "end",
+    "entry_id",
+)
 
 
 @attrs.frozen
@@ -166,9 +188,11 @@ class Booking:
     appointment_type_id: Id | None = None
     resource_slot_id: Id | None = None
     table_entry_id: Id | None = None
-    table_entry_data: Mapping[str, Any] | None = None
+    table_entry_data: Mapping[str, Any] | None = attrs.field(default=None, hash=False)
     table_id: Id | None = None
-    table_schema_fields: Mapping[str, TableSchemaField] | None = None
+    table_schema_fields: Mapping[str, TableSchemaField] | None = attrs.field(
+        default=None, hash=False
+    )
     calendar_schedule_type_id: Id | None = None
     calendar_schedule_type_slot_id: Id | None = None
     deleted_at: datetime | None = None
@@ -176,3 +200,19 @@ class Booking:
     lead_state_color: str | None = None
     chain_booking_group_id: Id | None = None
     extra: Mapping[str, Any] = extra_field()
+
+    def __repr__(self) -> str:
+        # Never the caller's name or lead data (a full repr is kilobytes of personal data).
+        return compact_repr(self, _BOOKING_REPR)
+
+
+_BOOKING_REPR = (
+    "id",
+    "calendar_id",
+    "resource_id",
+    "appointment_type_id",
+    "start",
+    "end",
+    "table_entry_id",
+    "deleted_at",
+)

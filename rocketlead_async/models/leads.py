@@ -8,7 +8,15 @@ from typing import Any
 
 import attrs
 
-from ._base import Id, extra_field, json_mapping, non_empty_id, optional_id, optional_json_mapping
+from ._base import (
+    Id,
+    compact_repr,
+    extra_field,
+    json_mapping,
+    non_empty_id,
+    optional_id,
+    optional_json_mapping,
+)
 
 __all__ = ["LeadEntry", "LeadRequest"]
 
@@ -23,12 +31,18 @@ class LeadRequest:
     """
 
     table_id: str = attrs.field(validator=non_empty_id)
-    data: Mapping[str, Any] = attrs.field(validator=json_mapping)
+    data: Mapping[str, Any] = attrs.field(validator=json_mapping, hash=False)
     lead_state_id: str = attrs.field(validator=non_empty_id)
     custom_field_data: Mapping[str, Any] | None = attrs.field(
-        default=None, validator=optional_json_mapping
+        default=None, validator=optional_json_mapping, hash=False
     )
     interested_in_appointment_type_id: str | None = attrs.field(default=None, validator=optional_id)
+
+    def __repr__(self) -> str:
+        # ``data`` is the caller's name, phone, e-mail: never in a repr.
+        return compact_repr(
+            self, ("table_id", "lead_state_id", "interested_in_appointment_type_id")
+        )
 
 
 @attrs.frozen
@@ -41,8 +55,13 @@ class LeadEntry:
     archived: bool
     created_at: datetime
     updated_at: datetime
-    data: Mapping[str, Any]
+    data: Mapping[str, Any] = attrs.field(hash=False)
     lead_state_id: Id | None = None
-    custom_field_data: Mapping[str, Any] | None = None
+    custom_field_data: Mapping[str, Any] | None = attrs.field(default=None, hash=False)
     interested_in_appointment_type_id: Id | None = None
     extra: Mapping[str, Any] = extra_field()
+
+    def __repr__(self) -> str:
+        return compact_repr(
+            self, ("id", "table_id", "lead_state_id", "archived", "created_at", "updated_at")
+        )

@@ -136,7 +136,7 @@ class Table:
 
     id: Id
     name: str | None = None
-    lead_states: list[LeadState] = attrs.field(factory=list)
+    lead_states: list[LeadState] = attrs.field(factory=list, hash=False)
     organization_id: Id | None = None
     extra: Mapping[str, Any] = extra_field()
 

@@ -9,7 +9,7 @@ from .._convert import unstructure
 from .._retry import RetryPolicy
 from ..errors import BookingOutcomeUnknown
 from ..models import Attempt, Booking, BookingRequest
-from ..recovery import BookingClient, BookingOutcome, SeatClaims, SlotRecovery, book
+from ..recovery import BookingClient, BookingOutcome, SlotRecovery, book
 from ._base import Host, Resource, path_id
 
 __all__ = ["BookingsResource"]
@@ -18,8 +18,7 @@ _COLLECTION = "/connect/calendar_bookings/"
 
 
 class _BookingHost(Host, BookingClient, Protocol):
-    @property
-    def _seat_claims(self) -> SeatClaims: ...
+    """A client as this namespace and ``book()`` use it."""
 
 
 class BookingsResource(Resource):
@@ -89,7 +88,6 @@ class BookingsResource(Resource):
             timeout=timeout,
             retry=retry,
             clock=client._transport.clock,
-            claims=client._seat_claims,
         )
 
 

@@ -156,10 +156,15 @@ class AppointmentTypeResourceMappingsResource(
         *,
         appointment_type_id: str | None = None,
         resource_id: str | None = None,
+        calendar_id: str | None = None,
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
     ) -> list[AppointmentTypeResourceMapping]:
-        """The mappings, optionally filtered by appointment type and/or resource."""
-        return await self._filtered(
-            {"appointmentTypeId": appointment_type_id, "resourceId": resource_id}, timeout, retry
-        )
+        """The mappings, optionally filtered by appointment type, resource and/or calendar
+        (``calendarId``, which the API documents as a filter of both mapping listings)."""
+        filters = {
+            "appointmentTypeId": appointment_type_id,
+            "resourceId": resource_id,
+            "calendarId": calendar_id,
+        }
+        return await self._filtered(filters, timeout, retry)

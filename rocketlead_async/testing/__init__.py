@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ._app import FakeRocketLead
 from ._auth import FakeTokens
+from ._clock import ManualClock
 from ._events import FlowEvent
 from ._faults import Fault, FaultPlan
 from ._injection import RecordedRequest
@@ -25,5 +26,6 @@ __all__ = [
     "Fault",
     "FaultPlan",
     "FlowEvent",
+    "ManualClock",
     "RecordedRequest",
 ]

@@ -44,6 +44,8 @@ class Lookup:
     records: Callable[[Store], Mapping[str, Record]]
     filters: tuple[str, ...] = ()
     item_kind: str | None = None
+    #: ``calendarId`` keeps the records whose resource serves that calendar.
+    by_calendar: bool = False
 
 
 LOOKUPS = (
@@ -63,6 +65,7 @@ LOOKUPS = (
         "/connect/appointment_type_resource_mappings/",
         lambda s: s.type_mappings,
         ("appointmentTypeId", "resourceId"),
+        by_calendar=True,
     ),
     Lookup("/connect/tables/", lambda s: s.tables, item_kind="Table"),
 )
@@ -103,6 +106,9 @@ class Api:
             records = self._store.of_org(lookup.records(self._store).values(), self._org(request))
             wanted = {k: v for k, v in request.query.items() if k in lookup.filters}
             found = [r.to_json() for r in records]
+            if lookup.by_calendar and "calendarId" in request.query:
+                serving = self._store.resource_ids_in(request.query["calendarId"])
+                found = [j for j in found if j["resourceId"] in serving]
             return json_response([j for j in found if all(j[k] == v for k, v in wanted.items())])
 
         return list_records

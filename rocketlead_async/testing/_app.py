@@ -123,7 +123,10 @@ class FakeRocketLead:
             raise
         self._runner = runner
         bound_port = runner.addresses[0][1]
-        shown = f"[{host}]" if ":" in host else host
+        # Bound to every interface, the fake is reached on loopback from this machine:
+        # 0.0.0.0 is an address to listen on, not one to connect to.
+        reach = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+        shown = f"[{reach}]" if ":" in reach else reach
         self._url = f"http://{shown}:{bound_port}"
         return self._url
 
@@ -143,7 +146,8 @@ class FakeRocketLead:
 
     @property
     def url(self) -> str:
-        """Base URL such as ``http://127.0.0.1:54321``, while running."""
+        """Base URL such as ``http://127.0.0.1:54321``, while running (a loopback address
+        when serving on every interface)."""
         if self._url is None:
             raise RuntimeError("FakeRocketLead is not running; use FakeRocketLead.running()")
         return self._url

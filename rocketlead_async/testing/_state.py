@@ -74,11 +74,15 @@ class Store:
         """Records of one organization, in insertion order."""
         return (r for r in records if r.organization_id == organization_id)
 
-    def resources_for(self, calendar_id: str, appointment_type_id: str) -> list[Resource]:
-        """Resources mapped both to the calendar and to the appointment type."""
-        in_calendar = {
+    def resource_ids_in(self, calendar_id: str) -> set[str]:
+        """Ids of the resources mapped to the calendar."""
+        return {
             m.resource_id for m in self.calendar_mappings.values() if m.calendar_id == calendar_id
         }
+
+    def resources_for(self, calendar_id: str, appointment_type_id: str) -> list[Resource]:
+        """Resources mapped both to the calendar and to the appointment type."""
+        in_calendar = self.resource_ids_in(calendar_id)
         for_type = {
             m.resource_id
             for m in self.type_mappings.values()

@@ -78,7 +78,8 @@ def test_availability_all_includes_full_slots(run: Runner, served: ThreadedFake)
     result = run("availability", "--all", *slot_args(served))
     anna = next(line for line in result.out.splitlines() if "Anna Schmidt" in line)
     assert anna.split()[:6] == ["Wed", "2027-03-24", "15:00", "16:00", "Anna", "Schmidt"]
-    assert anna.split()[6:8] == ["1/1", "no"]
+    demo = served.fake.demo
+    assert anna.split()[6:9] == [demo.mitte_trainer_ids[0], "1/1", "no"]  # the id book needs
 
     slots = json.loads(run("availability", "--all", "--json", *slot_args(served)).out)
     assert {(s["resourceName"], s["available"]) for s in slots} == {
@@ -92,7 +93,7 @@ def test_book_and_delete(run: Runner, served: ThreadedFake) -> None:
     booked = run("book", *slot_args(served), "--resource", ben, "--name", "CLI test")
     assert booked.code == 0
     assert booked.out.startswith("booked ")
-    assert booked.out.rstrip().endswith(": Wed 2027-03-24 15:00-16:00")
+    assert booked.out.rstrip().endswith(f": Wed 2027-03-24 15:00-16:00, resource {ben}")
     booking_id = booked.out.split()[1].rstrip(":")
     stored = served.fake.state.bookings[booking_id]
     assert (stored.resource_id, stored.name) == (ben, "CLI test")
@@ -121,8 +122,12 @@ def test_book_recover_books_the_nearest_free_slot(run: Runner, served: ThreadedF
     anna = served.fake.demo.mitte_trainer_ids[0]
     result = run("book", *slot_args(served), "--resource", anna, "--recover")
     assert result.code == 0
-    # Nearest to Anna's taken 15:00 is the same hour on Ben.
-    assert ": Wed 2027-03-24 15:00-16:00 (the requested slot was taken; 2 attempts)" in result.out
+    # Nearest to Anna's taken 15:00 is the same hour on Ben: the output names him.
+    ben = served.fake.demo.mitte_trainer_ids[1]
+    assert (
+        f": Wed 2027-03-24 15:00-16:00, resource {ben} (the requested slot was taken; 2 attempts)"
+        in result.out
+    )
     assert len(served.fake.events_named("calendar.appointment.booked")) == 1
 
 
@@ -133,16 +138,16 @@ def test_book_recover_gives_up_with_alternatives(run: Runner, served: ThreadedFa
     # Every POST is answered "taken" (another caller wins each race), so recovery runs out.
     served.fake.race_next_bookings(3)
     line = run.fails(
-        "book", *slot_args(served), "--resource", demo.mitte_trainer_ids[0], "--recover", code=1
+        "book", *slot_args(served), "--resource", demo.mitte_trainer_ids[0], "--recover", code=4
     )
     assert "no booking made" in line
-    assert "alternatives: Wed 2027-03-24" in line
+    assert "alternatives: 2027-03-24" in line
 
 
 def test_unknown_outcome_says_the_booking_may_exist(run: Runner, served: ThreadedFake) -> None:
     served.fake.faults.add("POST /connect/calendar_bookings/", Fault.drop_after_commit())
     ben = served.fake.demo.mitte_trainer_ids[1]
-    line = run.fails("book", *slot_args(served), "--resource", ben, code=1)
+    line = run.fails("book", *slot_args(served), "--resource", ben, code=3)
     assert "outcome unknown" in line
     assert "may have been created; check before trying again" in line
     assert served.fake.request_count("POST /connect/calendar_bookings/") == 1  # never repeated
@@ -176,13 +181,13 @@ def test_missing_token(run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_malformed_token_is_not_echoed(run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(TOKEN_ENV, "sk_live_do-not-print-me")
-    line = run.fails("calendars", code=1)
+    line = run.fails("calendars", code=2)
     assert "does not start with 'rocketlead_'" in line
     assert "do-not-print-me" not in line
 
 
 def test_plain_http_to_a_remote_host_is_refused(run: Runner) -> None:
-    line = run.fails("calendars", "--base-url", "http://api.example.com", code=1)
+    line = run.fails("calendars", "--base-url", "http://api.example.com", code=2)
     assert "must use https" in line
 
 
@@ -210,15 +215,16 @@ def test_bad_arguments_are_one_line(
 
 
 def test_end_before_start_is_one_line(run: Runner, served: ThreadedFake) -> None:
-    line = run.fails("book", *slot_args(served, POPULAR_END, POPULAR), code=1)
+    line = run.fails("book", *slot_args(served, POPULAR_END, POPULAR), "--resource", "r", code=2)
     assert "must be after start" in line
     assert served.fake.request_count() == 0
 
 
-def test_usage_errors(run: Runner) -> None:
+def test_usage_errors(run: Runner, served: ThreadedFake) -> None:
     assert "required: COMMAND" in run.fails(code=2)
     assert "invalid choice: 'calendar'" in run.fails("calendar", code=2)
     assert "required: --calendar" in run.fails("book", "--start", POPULAR, code=2)
+    assert "required: --resource" in run.fails("book", *slot_args(served), code=2)
 
 
 def test_help_and_version(run: Runner) -> None:
@@ -232,6 +238,9 @@ def test_help_and_version(run: Runner) -> None:
         "delete",
         "fake-server",
         "demo",
+        "resources",
+        "tables",
+        "leads",
     ):
         assert name in helped.out
     version = run("--version")

@@ -380,6 +380,20 @@ async def test_appointment_type_resource_mappings_filters(
     assert pinned.resource_id == demo.mitte_trainer_ids[0]
 
 
+async def test_appointment_type_resource_mappings_filter_by_calendar(
+    client: rl.RocketLeadClient, demo: DemoOrg
+) -> None:
+    kreuzberg = await client.appointment_type_resource_mappings.list(
+        calendar_id=demo.kreuzberg_calendar_id
+    )
+    assert len(kreuzberg) == 2 * len(demo.kreuzberg_trainer_ids)
+    assert {m.resource_id for m in kreuzberg} == set(demo.kreuzberg_trainer_ids)
+    (group,) = await client.appointment_type_resource_mappings.list(
+        calendar_id=demo.mitte_calendar_id, appointment_type_id=demo.group_class_type_id
+    )
+    assert group.resource_id == demo.group_class_resource_id
+
+
 async def test_tables_list_and_get_with_default_lead_state(
     client: rl.RocketLeadClient, demo: DemoOrg
 ) -> None:

@@ -185,7 +185,7 @@ async def test_unknown_outcome_reported_through_the_hook_shows_no_token(
     [
         pytest.param(["delete", "no-such-booking"], 1, id="delete an unknown id"),
         pytest.param(["delete", "no-such-booking", "--json"], 1, id="delete --json"),
-        pytest.param(["delete", "a/b"], 1, id="delete a bad id"),
+        pytest.param(["delete", "a/b"], 2, id="delete a bad id"),  # refused before any I/O
         pytest.param(["calendars"], 0, id="calendars"),
         pytest.param(["appointment-types", "--json"], 0, id="appointment-types --json"),
     ],
@@ -205,7 +205,7 @@ async def test_cli_output_shows_no_token(
     out, err = capsys.readouterr()
     assert exit_code == code, (out, err)
     if code:
-        assert err.startswith("rocketlead: error:")
+        assert err.startswith('{"error": ' if "--json" in argv else "rocketlead: error:")
         assert ("404" in err) == ("no-such-booking" in argv)
         assert fake.request_count() == ("no-such-booking" in argv)
     else:

@@ -1,0 +1,258 @@
+"""Models and errors as data: pickle, deep copy, hash, compact reprs, the public wire form."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+import pickle
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import rocketlead_async as rl
+from rocketlead_async import errors
+from rocketlead_async._convert import REQUEST_MODELS, RESPONSE_MODELS, structure
+
+from ._support import PHONE, START, availability_json, booking_json, booking_request, lead_json
+from ._support import lead_request as make_lead_request
+from .test_models import HYPOTHESIS, MODEL_IDS, models
+
+UTC = timezone.utc
+
+
+def roundtrips(value: Any) -> None:
+    for copied in (pickle.loads(pickle.dumps(value)), copy.deepcopy(value), copy.copy(value)):
+        assert copied == value
+        assert type(copied) is type(value)
+        assert hash(copied) == hash(value)
+
+
+# -- models ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", RESPONSE_MODELS, ids=MODEL_IDS)
+@HYPOTHESIS
+@given(data=st.data())
+def test_every_response_model_pickles_copies_and_hashes(cls: type[Any], data: Any) -> None:
+    with_extra = data.draw(st.booleans())
+    roundtrips(data.draw(models(cls, with_extra=with_extra)))
+
+
+def test_a_model_without_extras_pickles_by_reference_to_the_shared_empty_mapping() -> None:
+    slot = structure(availability_json()["data"][0], rl.Slot)
+    assert pickle.loads(pickle.dumps(slot)).extra is slot.extra
+    assert copy.deepcopy(slot).extra is slot.extra
+    assert slot.extra == {}
+
+
+def test_request_models_pickle_copy_and_hash() -> None:
+    roundtrips(booking_request(entry_id="entry_77", name="Jane"))
+    roundtrips(make_lead_request(custom_field_data={"cf": 1}))
+
+
+def test_bookable_slots_go_into_a_set() -> None:
+    av = structure(availability_json(), rl.Availability)
+    bookable = av.bookable()
+    assert len(set(bookable)) == len(bookable)
+    # Equal models hash equal, also when one was decoded again from the wire.
+    again = structure(availability_json(), rl.Availability)
+    assert set(again.bookable()) == set(bookable)
+    assert hash(av) == hash(again)
+
+
+def test_containers_count_for_equality_not_for_the_hash() -> None:
+    lead = structure(lead_json(), rl.LeadEntry)
+    other = structure(lead_json(data={"fld_name": {"value": "Max"}}), rl.LeadEntry)
+    assert lead != other
+    assert hash(lead) == hash(other)  # data is a mutable mapping: never part of the hash
+
+
+# -- reprs ----------------------------------------------------------------------------------------
+
+
+def test_booking_repr_shows_ids_and_times_never_personal_data() -> None:
+    booking = structure(booking_json(), rl.Booking)
+    text = repr(booking)
+    for private in ("Erika", PHONE, "Probetraining", "Telefon", "connect"):
+        assert private not in text
+    assert text == (
+        "Booking(id='bk_9001', calendar_id='cal_berlin', resource_id='res_anna', "
+        "appointment_type_id='apt_trial', start=2026-03-02T09:00:00+01:00, "
+        "end=2026-03-02T09:30:00+01:00, table_entry_id='entry_77')"
+    )
+
+
+def test_request_and_lead_reprs_leave_out_names_and_lead_data() -> None:
+    request = booking_request(name="Erika Mustermann", entry_id="entry_77")
+    assert "Erika" not in repr(request)
+    assert "start=2026-03-02T09:00:00+01:00" in repr(request)
+    assert "entry_id='entry_77'" in repr(request)
+    lead_request = make_lead_request()
+    assert repr(lead_request) == "LeadRequest(table_id='tbl_leads', lead_state_id='ls_new')"
+    entry = structure(lead_json(), rl.LeadEntry)
+    assert "Erika" not in repr(entry)
+    assert PHONE not in repr(entry)
+    assert "voice-agent" not in repr(entry)
+    assert repr(entry).startswith("LeadEntry(id='entry_77', table_id='tbl_leads'")
+    assert len(repr(structure(booking_json(), rl.Booking))) < 300
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+
+def _public_errors() -> list[type[rl.RocketLeadError]]:
+    found = [
+        value
+        for name in errors.__all__
+        if inspect.isclass(value := getattr(errors, name)) and issubclass(value, rl.RocketLeadError)
+    ]
+    assert len(found) >= 17
+    return found
+
+
+def _instance(cls: type[rl.RocketLeadError]) -> rl.RocketLeadError:
+    if issubclass(cls, rl.APIStatusError):
+        return cls(
+            "nope",
+            status=429,
+            method="GET",
+            path="/connect/calendars/",
+            body={"message": "nope"},
+            retry_after=2.0,
+        )
+    if issubclass(cls, rl.APIConnectionError):
+        return cls("reset", method="POST", path="/p", request_sent=True)
+    if issubclass(cls, rl.OutcomeUnknownError):
+        error = cls("read timeout", method="POST", path="/p", request=booking_request(), status=504)
+        if isinstance(error, rl.BookingOutcomeUnknown):
+            error.attempts = (rl.Attempt(booking_request(), None, 0.5),)
+        return error
+    if issubclass(cls, rl.SlotRecoveryExhausted):
+        slot = structure(availability_json()["data"][1], rl.Slot)
+        taken = rl.SlotUnavailableError(
+            "taken", status=400, method="POST", path="/p", body={"message": "taken"}
+        )
+        return cls(
+            "gave up",
+            reason="max_attempts",
+            attempts=[rl.Attempt(booking_request(), taken, 0.1)],
+            alternatives=[slot],
+        )
+    return cls("plain")
+
+
+@pytest.mark.parametrize("cls", _public_errors(), ids=lambda c: c.__name__)
+def test_every_public_error_survives_pickle_and_deepcopy(cls: type[rl.RocketLeadError]) -> None:
+    error = _instance(cls)
+    error.add_note("from the job queue") if hasattr(error, "add_note") else None
+    for copied in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error)):
+        assert type(copied) is cls
+        assert str(copied) == str(error)
+        assert copied.args == error.args
+        assert set(vars(copied)) == set(vars(error))
+        for name, value in vars(error).items():
+            if name == "attempts":  # Attempts hold errors, compared by what they say
+                assert [(a.request, str(a.error)) for a in getattr(copied, name)] == [
+                    (a.request, str(a.error)) for a in value
+                ]
+            else:
+                assert getattr(copied, name) == value, name
+
+
+# -- the wire form --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", RESPONSE_MODELS, ids=MODEL_IDS)
+@HYPOTHESIS
+@given(data=st.data())
+def test_from_dict_inverts_to_dict_for_every_response_model(cls: type[Any], data: Any) -> None:
+    model = data.draw(models(cls))
+    wire = rl.to_dict(model)
+    assert rl.from_dict(cls, wire) == model
+    assert rl.from_dict(cls, json.loads(rl.to_json(model))) == model
+
+
+def test_to_dict_is_the_wire_form_camel_case_with_offsets() -> None:
+    booking = structure(booking_json(), rl.Booking)
+    wire = rl.to_dict(booking)
+    assert wire["startDateTime"] == "2026-03-02T09:00:00+01:00"
+    assert wire["createdAt"] == "2026-03-01T10:15:00.123000+00:00"
+    assert wire["tableEntryId"] == "entry_77"
+    assert wire["bookingSource"] == "connect"  # extras come back out
+    assert json.loads(rl.to_json(booking)) == wire
+    av = rl.to_dict(structure(availability_json(), rl.Availability))
+    assert set(av) == {"data", "meta"}
+    assert av["data"][0]["resourceSlotId"] == "rs_res_anna_0"
+
+
+def test_request_models_round_trip_and_omit_unset_fields() -> None:
+    request = booking_request(entry_id="entry_77")
+    wire = rl.to_dict(request)
+    assert "name" not in wire
+    assert wire["entryId"] == "entry_77"
+    assert rl.from_dict(rl.BookingRequest, wire) == request
+    lead = make_lead_request(custom_field_data={"cf": 1})
+    assert rl.from_dict(rl.LeadRequest, json.loads(rl.to_json(lead))) == lead
+    assert {type(r) for r in (request, lead)} == set(REQUEST_MODELS)
+
+
+def test_from_dict_names_what_does_not_fit() -> None:
+    wire = rl.to_dict(booking_request())
+    with pytest.raises(ValueError, match="start"):
+        rl.from_dict(rl.BookingRequest, {**wire, "startDateTime": 5})
+    with pytest.raises(ValueError, match="end"):
+        rl.from_dict(rl.BookingRequest, {**wire, "endDateTime": wire["startDateTime"]})
+    with pytest.raises(ValueError, match="current_bookings"):
+        rl.from_dict(rl.Slot, {**availability_json()["data"][0], "currentBookings": "2"})
+    with pytest.raises(TypeError, match="not a rocketlead_async model"):
+        rl.to_dict({"id": 1})
+    with pytest.raises(TypeError, match="not a rocketlead_async model"):
+        rl.from_dict(dict, {})
+
+
+# -- Availability.nearest ------------------------------------------------------------------------
+
+
+def _availability(*starts: tuple[str, int], resources: tuple[str, ...] = ("a", "b")) -> Any:
+    slots = [
+        rl.Slot(
+            start=START + timedelta(minutes=minutes),
+            end=START + timedelta(minutes=minutes + 30),
+            available=True,
+            max_parallel_bookings=1,
+            current_bookings=0 if resource in resources else 1,
+            resource_id=rl.Id(resource),
+        )
+        for resource, minutes in starts
+    ]
+    return rl.Availability(slots=slots)
+
+
+def test_nearest_ranks_bookable_slots_by_distance_then_resource_then_earlier() -> None:
+    av = _availability(("a", 0), ("b", 60), ("a", 90), ("full", 70), ("b", 120), ("a", 120))
+    when = START + timedelta(minutes=70)  # "around ten past ten"
+    ranked = av.nearest(when)
+    assert [(s.resource_id, s.start - START) for s in ranked] == [
+        ("b", timedelta(minutes=60)),
+        ("a", timedelta(minutes=90)),
+        ("b", timedelta(minutes=120)),  # same distance and start: the order availability gave
+        ("a", timedelta(minutes=120)),
+        ("a", timedelta(0)),
+    ]
+    tie = av.nearest(START + timedelta(minutes=120), resource_id="a", limit=2)
+    assert [s.resource_id for s in tie] == ["a", "b"]
+
+
+def test_nearest_filters_by_duration_and_refuses_naive_times() -> None:
+    av = _availability(("a", 0), ("b", 60))
+    assert av.nearest(START, duration=timedelta(minutes=45)) == []
+    assert len(av.nearest(START, duration=timedelta(minutes=30))) == 2
+    with pytest.raises(ValueError, match="when must be a timezone-aware"):
+        av.nearest(datetime(2026, 3, 2, 9))
+    with pytest.raises(ValueError, match="limit"):
+        av.nearest(START, limit=-1)
+    assert av.nearest(START.astimezone(UTC))[0].start == START
