@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any, Protocol
 
 import aiohttp
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict
 
 from . import _json
 from ._retry import parse_retry_after
@@ -100,12 +100,12 @@ def is_slot_taken(message: str) -> bool:
     return _SLOT_TAKEN.search(message.translate(_INVISIBLE).casefold()) is not None
 
 
-def _kept_headers(headers: Mapping[str, str] | None, secret: str) -> CIMultiDictProxy[str]:
+def _kept_headers(headers: Mapping[str, str] | None, secret: str) -> CIMultiDict[str]:
     items: CIMultiDict[str] = CIMultiDict()
     if headers is not None:
         for key, value in headers.items():
             items.add(key, scrub(value, secret))
-    return CIMultiDictProxy(items)
+    return items
 
 
 def status_error(

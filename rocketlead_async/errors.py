@@ -126,7 +126,7 @@ class APIStatusError(RocketLeadError):
         self.path = path
         self.retry_after = retry_after
         # Kept as a CIMultiDict (it pickles); shown read-only through ``headers``.
-        self._headers: CIMultiDict[str] = CIMultiDict() if headers is None else CIMultiDict(headers)
+        self._headers: CIMultiDict[str] = CIMultiDict(headers or ())
         self.request_id = request_id
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+import pickle
 import sys
 import traceback
 from collections.abc import Iterator
