@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import importlib
-import pickle
-import sys
 import traceback
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -18,8 +14,9 @@ from _clients import MakeClient
 from aioresponses import aioresponses
 
 import rocketlead_async as rl
-from rocketlead_async import _json, recovery
+from rocketlead_async import recovery
 
+from ._no_orjson import stdlib_json  # noqa: F401 - a fixture
 from ._support import (
     BASE,
     SECRET,
@@ -41,16 +38,12 @@ BOOKINGS = "/connect/calendar_bookings/"
 SLOT_TAKEN = {"statusCode": 400, "message": "The selected time slot is no longer available"}
 
 
-@pytest.fixture
-def stdlib_json(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The SDK's JSON module reloaded as if orjson were not installed (the default install)."""
-    monkeypatch.setitem(sys.modules, "orjson", None)
-    try:
-        importlib.reload(_json)
-        yield
-    finally:
-        monkeypatch.undo()
-        importlib.reload(_json)
+def race_lost_then(mocked: aioresponses, **second_post: Any) -> None:
+    """The first booking POST loses the race; availability has alternatives; the second POST
+    is answered with ``second_post``."""
+    mocked.post(url(BOOKINGS), status=400, payload=SLOT_TAKEN)
+    mocked.get(any_query("/connect/availability/"), payload=availability_json())
+    mocked.post(url(BOOKINGS), **second_post)
 
 
 def posts(mocked: aioresponses) -> list[Any]:
@@ -84,8 +77,9 @@ def test_a_naive_datetime_inside_lead_data_is_refused() -> None:
         lead_request(data={"visit": datetime(2026, 3, 2, 9, 0)})
 
 
+@pytest.mark.usefixtures("stdlib_json")
 async def test_an_aware_datetime_inside_lead_data_is_sent_as_iso_without_orjson(
-    mocked: aioresponses, client: rl.RocketLeadClient, stdlib_json: None
+    mocked: aioresponses, client: rl.RocketLeadClient
 ) -> None:
     when = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
     mocked.post(url("/connect/table_entries/"), status=201, payload=lead_json())
@@ -167,9 +161,7 @@ async def test_slot_taken_is_detected_whatever_the_spacing(
 async def test_an_unbounded_recovery_window_does_not_overflow(
     mocked: aioresponses, client: rl.RocketLeadClient
 ) -> None:
-    mocked.post(url(BOOKINGS), status=400, payload=SLOT_TAKEN)
-    mocked.get(any_query("/connect/availability/"), payload=availability_json())
-    mocked.post(url(BOOKINGS), status=201, payload=booking_json())
+    race_lost_then(mocked, status=201, payload=booking_json())
     outcome = await client.bookings.book(REQUEST, recovery=rl.SlotRecovery(window=timedelta.max))
     assert outcome.recovered
     (_, fetched, _) = next(call for call in calls(mocked) if call[0] == "GET")
@@ -315,9 +307,7 @@ async def test_the_hook_sees_the_whole_history_of_an_unknown_booking(
 ) -> None:
     seen: list[int] = []
     client = make_client(on_outcome_unknown=lambda error: seen.append(len(error.attempts)))
-    mocked.post(url(BOOKINGS), status=400, payload=SLOT_TAKEN)
-    mocked.get(any_query("/connect/availability/"), payload=availability_json())
-    mocked.post(url(BOOKINGS), status=504, body="Gateway Timeout")
+    race_lost_then(mocked, status=504, body="Gateway Timeout")
     with pytest.raises(rl.BookingOutcomeUnknown) as caught:
         await client.bookings.book(REQUEST)
     assert seen == [2]  # the lost race and the unknown POST, already when the hook ran
@@ -330,9 +320,7 @@ async def test_the_hook_sees_the_whole_history_of_an_unknown_booking(
 async def test_a_lost_race_leaves_no_reference_cycle(
     mocked: aioresponses, client: rl.RocketLeadClient
 ) -> None:
-    mocked.post(url(BOOKINGS), status=400, payload=SLOT_TAKEN)
-    mocked.get(any_query("/connect/availability/"), payload=availability_json())
-    mocked.post(url(BOOKINGS), status=201, payload=booking_json())
+    race_lost_then(mocked, status=201, payload=booking_json())
     gc.collect()
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
