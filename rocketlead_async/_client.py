@@ -178,8 +178,8 @@ class RocketLeadClient:
                 "seat_claims must be a SeatClaims, a RedisSeatClaims or another "
                 f"SeatClaimsProtocol, not {type(seat_claims).__name__}"
             )
-        check_int(max_connections, "max_connections")
-        check_int(max_response_bytes, "max_response_bytes")
+        max_connections = check_int(max_connections, "max_connections")
+        max_response_bytes = check_int(max_response_bytes, "max_response_bytes")
         if base_url is None:
             base_url = os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL
         if allow_insecure_http is None:
@@ -219,8 +219,8 @@ class RocketLeadClient:
             base_url=url,
             token=secret,
             session=session,
-            max_connections=check_int(max_connections, "max_connections"),
-            max_response_bytes=check_int(max_response_bytes, "max_response_bytes"),
+            max_connections=max_connections,
+            max_response_bytes=max_response_bytes,
             reporter=OutcomeReporter(on_outcome_unknown),
             clock=clock,
             sleep=sleep,
@@ -311,9 +311,9 @@ class RocketLeadClient:
 
     async def aclose(self) -> None:
         """Refuse new calls, wait for the calls in flight and every outcome hook (also those
-        started meanwhile), then close the session the client created (a user-supplied one is
-        left open), after the seat-claim writes under way (never the Redis client of a
-        ``RedisSeatClaims``)."""
+        started meanwhile) and the seat-claim writes under way (never the Redis client of a
+        ``RedisSeatClaims``), then close the session the client created (a user-supplied one
+        is left open)."""
         if self._owner:
             await self.seat_claims.flush()
             await self._transport.aclose()

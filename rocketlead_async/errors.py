@@ -101,9 +101,11 @@ class APIStatusError(RocketLeadError):
     what was wrong with the body), ``body`` the decoded envelope or a short text excerpt, and
     ``retry_after`` the server's ``Retry-After`` in seconds when it sent one (429, 503).
     ``headers`` are the response headers (a read-only, case-insensitive ``CIMultiDictProxy``
-    copy, empty when the error was built without a response) and ``request_id`` the server's
-    request id from the first of ``X-Request-Id``, ``Request-Id``, ``X-Amzn-RequestId`` it sent
-    (``None`` if none), for support tickets. The token is scrubbed from all of them.
+    over a copy that pickles with the error; empty when the error was built without a
+    response) and
+    ``request_id`` the server's request id from the first of ``X-Request-Id``, ``Request-Id``,
+    ``X-Amzn-RequestId`` it sent (``None`` if none), for support tickets. The token is scrubbed
+    from all of them.
     """
 
     def __init__(

@@ -549,9 +549,8 @@ async def book(
     attempts and the alternatives of the latest refetch; its ``reason`` is ``"max_attempts"``,
     ``"deadline"``, ``"no_candidate"``, ``"declined"`` or ``"refetch_failed"`` (the refetch
     after a lost race failed; the error is the ``__cause__``). :class:`BookingOutcomeUnknown`,
-    other errors of a POST, and cancellation go through unchanged. ``clock``: the client's
-    monotonic clock; ``claims``: the seat claims to coordinate through (default: the client's
-    ``seat_claims``).
+    other errors of a POST, and cancellation go through unchanged. ``clock`` is the client's
+    monotonic clock; ``claims`` the seat claims shared with sibling calls (default: none).
     """
     if not isinstance(request, BookingRequest):
         raise TypeError(f"request must be a BookingRequest, not {type(request).__name__}")
@@ -570,7 +569,7 @@ async def book(
         clock,
         started=started,
         deadline=started + budget,
-        claims=client.seat_claims if claims is None else claims,
+        claims=SeatClaims() if claims is None else claims,
     )
     try:
         return await _book(run, request)

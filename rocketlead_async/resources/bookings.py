@@ -18,7 +18,7 @@ _COLLECTION = "/connect/calendar_bookings/"
 
 
 class _BookingHost(Host, BookingClient, Protocol):
-    """A client as this namespace and ``book()`` use it."""
+    """A client as this namespace and ``book()`` use it (``seat_claims`` included)."""
 
 
 class BookingsResource(Resource):
@@ -88,6 +88,7 @@ class BookingsResource(Resource):
             timeout=timeout,
             retry=retry,
             clock=client._transport.clock,
+            claims=client.seat_claims,
         )
 
 
