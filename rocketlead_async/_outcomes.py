@@ -71,9 +71,11 @@ class OutcomeReporter:
         return task
 
     async def drain(self) -> None:
-        """Wait until no tracked task is pending, including ones created meanwhile."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        """Wait until no tracked task is pending, including ones created meanwhile (a hook
+        that closes the client itself is not waited for: it would wait for itself)."""
+        current = asyncio.current_task()
+        while pending := self._tasks - {current} if current else set(self._tasks):
+            await asyncio.gather(*pending, return_exceptions=True)
 
 
 async def _guarded(awaitable: Awaitable[object], name: str) -> None:

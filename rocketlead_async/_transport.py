@@ -126,7 +126,10 @@ def _unsolicited(writer: AbstractStreamWriter) -> bool:
     if raw is None:  # pragma: no cover - every socket transport has one
         return False
     # Bytes in the kernel buffer that the loop has not read yet, or the peer's close (b"").
-    peek = socket.socket(fileno=raw.fileno())
+    # asyncio hands out a TransportSocket that cannot recv; the socket it wraps (non-blocking)
+    # can, and a temporary socket object on the same descriptor is the fallback.
+    sock = getattr(raw, "_sock", None)
+    peek = sock if isinstance(sock, socket.socket) else socket.socket(fileno=raw.fileno())
     try:
         peek.recv(1, socket.MSG_PEEK)
     except BlockingIOError:
@@ -134,7 +137,8 @@ def _unsolicited(writer: AbstractStreamWriter) -> bool:
     except OSError:
         return True
     finally:
-        peek.detach()
+        if peek is not sock:
+            peek.detach()
     return True
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from multidict import CIMultiDict
+from multidict import CIMultiDict, CIMultiDictProxy
 
 if TYPE_CHECKING:
     from .models import Attempt, BookingRequest, Slot
@@ -100,8 +100,9 @@ class APIStatusError(RocketLeadError):
     ``status`` is the HTTP status, ``message`` the envelope's ``message`` (or a description of
     what was wrong with the body), ``body`` the decoded envelope or a short text excerpt, and
     ``retry_after`` the server's ``Retry-After`` in seconds when it sent one (429, 503).
-    ``headers`` are the response headers (a case-insensitive ``CIMultiDict`` copy, which
-    pickles with the error; empty when the error was built without a response) and
+    ``headers`` are the response headers (a read-only, case-insensitive ``CIMultiDictProxy``
+    over a copy that pickles with the error; empty when the error was built without a
+    response) and
     ``request_id`` the server's request id from the first of ``X-Request-Id``, ``Request-Id``,
     ``X-Amzn-RequestId`` it sent (``None`` if none), for support tickets. The token is scrubbed
     from all of them.
@@ -126,8 +127,14 @@ class APIStatusError(RocketLeadError):
         self.method = method
         self.path = path
         self.retry_after = retry_after
-        self.headers: CIMultiDict[str] = CIMultiDict() if headers is None else CIMultiDict(headers)
+        # Kept as a CIMultiDict (it pickles); shown read-only through ``headers``.
+        self._headers: CIMultiDict[str] = CIMultiDict(headers or ())
         self.request_id = request_id
+
+    @property
+    def headers(self) -> CIMultiDictProxy[str]:
+        """The response headers, read-only and case-insensitive."""
+        return CIMultiDictProxy(self._headers)
 
 
 class UnexpectedResponseError(APIStatusError):

@@ -126,6 +126,8 @@ class BookingClient(Protocol):
     def availability(self) -> _AvailabilityAPI: ...
     @property
     def bookings(self) -> _BookingsAPI: ...
+    @property
+    def seat_claims(self) -> SeatClaimsProtocol: ...
 
 
 @attrs.frozen
@@ -382,7 +384,7 @@ class _Run:
             self.hold(None)  # answered or abandoned: the seat is no longer being charged
             # A BookingOutcomeUnknown carries the whole history already, itself last.
             if isinstance(error, RocketLeadError) and not isinstance(error, BookingOutcomeUnknown):
-                # Without its frames, which hold this run: a kept error makes no cycle.
+                # Without the transport's frames: a kept error holds no request internals.
                 error.__traceback__ = None
                 self.attempts.append(Attempt(request, error, self.now() - posted))
             raise
@@ -571,7 +573,9 @@ async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
         await run.require_time(current)  # the on_event hook may have used it
         try:
             booking = await run.post(current)
-        except SlotUnavailableError:  # its traceback is gone already (see _Run.post)
+        except SlotUnavailableError as taken:
+            # Kept in the history, not raised: without frames, which hold this run alive.
+            taken.__traceback__ = None
             run.tried.add(_request_key(current))
             await run.emit(RecoveryEventKind.SLOT_TAKEN, current, current_slot)
         except DeadlineExceeded as late:

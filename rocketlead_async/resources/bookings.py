@@ -7,7 +7,6 @@ from typing import Protocol
 
 from .._convert import unstructure
 from .._retry import RetryPolicy
-from .._seats import SeatClaimsProtocol
 from ..errors import BookingOutcomeUnknown
 from ..models import Attempt, Booking, BookingRequest
 from ..recovery import BookingClient, BookingOutcome, SlotRecovery, book
@@ -19,8 +18,7 @@ _COLLECTION = "/connect/calendar_bookings/"
 
 
 class _BookingHost(Host, BookingClient, Protocol):
-    @property
-    def seat_claims(self) -> SeatClaimsProtocol: ...
+    """A client as this namespace and ``book()`` use it (``seat_claims`` included)."""
 
 
 class BookingsResource(Resource):
