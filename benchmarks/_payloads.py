@@ -17,6 +17,8 @@ from typing import Any
 __all__ = [
     "AVAILABILITY_PATH",
     "BOOKINGS_PATH",
+    "RACE_PREFIX",
+    "SLOT_TAKEN",
     "TOKEN",
     "availability_json",
     "availability_query",
@@ -26,6 +28,8 @@ __all__ = [
 
 BOOKINGS_PATH = "/connect/calendar_bookings/"
 AVAILABILITY_PATH = "/connect/availability/"
+RACE_PREFIX = "/race"  # base URL path under which the requested slot is always taken
+SLOT_TAKEN = "The selected time slot is no longer available"
 TOKEN = "rocketlead_live_" + "0123456789abcdef" * 4
 
 _START = datetime(2027, 3, 24, 14, 0, tzinfo=timezone.utc)  # Wed 15:00 Berlin

@@ -61,18 +61,54 @@ def _target(
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target of the issue against this run's number (only sections that ran)."""
     out = []
+    imports = results.get("imports")
+    if imports:
+        out.append(
+            _target(
+                # No baseline to interleave with: the least disturbed of the fresh processes.
+                "import rocketlead_async after aiohttp: ms (min of fresh processes)",
+                imports["total_ms"]["min"],
+                25,
+                at_most=True,
+            )
+        )
     overhead = results.get("overhead")
     if overhead:
         for key, label, limit in (
-            ("sequential_booking", "bookings.create", 1.3),
-            ("sequential_availability", "availability.get (48 slots)", 1.8),
+            ("sequential_booking", "bookings.create", 1.12),
+            ("sequential_availability", "availability.get (48 slots)", 1.30),
         ):
             value = overhead[key]["latency_ratio_median"]["sdk_vs_raw"]
             out.append(_target(f"{label}: SDK/raw median latency", value, limit, at_most=True))
         value = overhead["concurrent_booking"]["throughput_ratio_median"]["sdk_vs_raw"]
         out.append(
-            _target("bookings.create, 32 tasks: SDK/raw bookings/s", value, 0.85, at_most=False)
+            _target("bookings.create, 32 tasks: SDK/raw bookings/s", value, 0.90, at_most=False)
         )
+        book = overhead["sequential_booking"].get("book_vs_create_latency_median")
+        if book is not None:
+            out.append(
+                _target("book() with the slot free / create(): median latency", book, 1.03,
+                        at_most=True)
+            )  # fmt: skip
+    race = results.get("race")
+    if race:
+        out.append(
+            _target(
+                "book() losing one race / the same loop with SDK calls: median latency",
+                race["lost_race"]["latency_ratio_median"],
+                1.05,
+                at_most=True,
+            )
+        )
+        for kind, label in (("create", "create"), ("book", "book"), ("book_lost", "lost race")):
+            out.append(
+                _target(
+                    f"objects left for the cyclic GC per call: {label}",
+                    race["cycles_per_call"][kind],
+                    0,
+                    at_most=True,
+                )
+            )
     for name, row in (results.get("decode") or {}).items():
         out.append(_target(f"decode {name}: ours/bare median", row["ratio"], 1.1, at_most=True))
     memory = results.get("memory")
@@ -116,6 +152,49 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         out.append(
             _target("contention: seats over capacity + double bookings", worst, 0, at_most=True)
         )
+    out += _fleet_targets(results.get("fleet"))
+    return out
+
+
+def _fleet_targets(fleet: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Issue 16's targets: Redis claims book (nearly) everyone with few POSTs, no slower than
+    spread=4; without Redis the default is no worse than the docs' loop; nothing is lost."""
+    if not fleet:
+        return []
+    out = []
+    by_key = {(r["strategy"], r["callers"]): r for r in fleet["rows"]}
+    for (strategy, callers), row in by_key.items():
+        size = f"fleet {row['processes']}x{row['callers_per_process']}"
+        if strategy == "redis":
+            out.append(_target(f"{size}: Redis booked share", row["booked_share"], 0.99,
+                               at_most=False))  # fmt: skip
+            out.append(_target(f"{size}: Redis POSTs per booking", row["posts_per_booking"],
+                               2.2, at_most=True))  # fmt: skip
+            spread4 = by_key.get(("spread4", callers))
+            if spread4:
+                out.append(
+                    _target(
+                        f"{size}: Redis p95 s to booking, no worse than spread=4",
+                        row["seconds_to_booking_p95"],
+                        spread4["seconds_to_booking_p95"],
+                        at_most=True,
+                    )
+                )
+        naive = by_key.get(("naive", callers))
+        if strategy == "default" and naive:
+            out.append(
+                _target(
+                    f"{size}: default booked share, no worse than the docs' loop",
+                    row["booked_share"],
+                    naive["booked_share"],
+                    at_most=False,
+                )
+            )
+        if strategy == "redis_down":
+            out.append(_target(f"{size}: Redis killed mid-run, callers lost", row["lost"], 0,
+                               at_most=True))  # fmt: skip
+    worst = max(r["capacity_violations"] + r["double_bookings"] for r in fleet["rows"])
+    out.append(_target("fleet: seats over capacity + double bookings", worst, 0, at_most=True))
     return out
 
 
@@ -179,7 +258,96 @@ def _overhead(overhead: dict[str, Any]) -> str:
         "SDK/raw",
         "SDK/raw p95 (p5)",
     ]
-    return _table(headers, rows)
+    table = _table(headers, rows)
+    booking = overhead["sequential_booking"]
+    if "book" not in booking["clients"]:
+        return table
+    clients = booking["clients"]
+    rows = [
+        [
+            label,
+            f"{_num(clients[name]['latency_us']['median'])} / "
+            f"{_num(clients[name]['latency_us']['p95'])}",
+            _num(clients[name]["cpu_us_per_item"]["median"]),
+        ]
+        for name, label in (("sdk", "bookings.create"), ("book", "bookings.book, slot free"))
+    ]
+    rows.append(
+        [
+            "book / create",
+            _num(booking["book_vs_create_latency_median"], 3),
+            _num(booking["book_vs_create_cpu_median"], 3),
+        ]
+    )
+    headers = ["no race (sequential, same blocks)", "µs per call (median / p95)", "client CPU µs"]
+    return table + "\n\n" + _table(headers, rows)
+
+
+def _race(race: dict[str, Any]) -> str:
+    lost = race["lost_race"]
+    clients = lost["clients"]
+    rows = [
+        [
+            label,
+            f"{_num(clients[name]['latency_us']['median'])} / "
+            f"{_num(clients[name]['latency_us']['p95'])}",
+            _num(clients[name]["cpu_us_per_item"]["median"]),
+        ]
+        for name, label in (
+            ("book_lost", "book(): POST lost, refetch, POST"),
+            ("loop_lost", "the same loop with SDK calls"),
+        )
+    ]
+    rows.append(
+        ["book() / loop", _num(lost["latency_ratio_median"], 3), _num(lost["cpu_ratio_median"], 3)]
+    )
+    table = _table(["lost race (sequential)", "µs per call (median / p95)", "client CPU µs"], rows)
+    cycles = race["cycles_per_call"]
+    labels = {
+        "raw": "raw aiohttp POST + json.loads, for scale",
+        "create": "bookings.create",
+        "book": "bookings.book, slot free",
+        "availability": "availability.get (48 slots)",
+        "book_lost": "bookings.book, one race lost",
+        "loop_lost": "the same loop with SDK calls",
+    }
+    rows = [[labels.get(name, name), _num(value, 2)] for name, value in cycles.items()]
+    calls = race["cycles_calls"]
+    headers = [f"objects left for the cyclic GC (per call, {calls:,} calls)", "objects"]
+    return table + "\n\n" + _table(headers, rows)
+
+
+def _imports(imports: dict[str, Any]) -> str:
+    rows = [
+        [
+            f"import rocketlead_async after aiohttp ({imports['samples']} fresh processes, "
+            "bytecode cached)",
+            f"{_num(imports['total_ms']['median'], 1)} / {_num(imports['total_ms']['min'], 1)}",
+        ],
+        [
+            "… the same without bytecode caches (every module compiled; 3 processes)",
+            f"{_num(imports['without_bytecode_cache_ms']['median'], 1)} / "
+            f"{_num(imports['without_bytecode_cache_ms']['min'], 1)}",
+        ],
+        [
+            "… self time of rocketlead_async.* modules (-X importtime)",
+            f"{_num(imports['own_modules_self_ms']['median'], 1)} / "
+            f"{_num(imports['own_modules_self_ms']['min'], 1)}",
+        ],
+        [
+            "imported by it",
+            ", ".join(name for name, seen in imports["imported"].items() if seen) or "none",
+        ],
+        [
+            "not imported",
+            ", ".join(name for name, seen in imports["imported"].items() if not seen) or "none",
+        ],
+        [
+            "slowest modules (self ms, last sample)",
+            ", ".join(f"{name} {ms:.1f}" for name, ms in imports["slowest_after_aiohttp_ms"]),
+        ],
+    ]
+    return _table(["import time", "ms (median / min)"], rows)
 
 
 def _decode(decode: dict[str, Any]) -> str:
@@ -254,6 +422,41 @@ def _contention(contention: dict[str, Any]) -> str:
     return _table(headers, rows)
 
 
+def _fleet(fleet: dict[str, Any]) -> str:
+    rows = []
+    for r in fleet["rows"]:
+        rows.append(
+            [
+                f"{r['processes']} x {r['callers_per_process']}",
+                str(r["setup"]["free_seats_at_requested_hour"]),
+                r["strategy"],
+                f"{r['booked_share'] * 100:.1f}%",
+                _num(r["posts_per_booking"], 2),
+                _num(r["gets_per_booking"], 2),
+                f"{_num(r['seconds_to_booking_p50'] * 1000)} / "
+                f"{_num(r['seconds_to_booking_p95'] * 1000)}",
+                str(r["capacity_violations"]),
+                str(r["double_bookings"]),
+                str(r["lost"]),
+                str(r["fallbacks"]),
+            ]
+        )
+    headers = [
+        "processes x callers",
+        "free seats at the hour",
+        "strategy",
+        "booked",
+        "POSTs per booking",
+        "GETs per booking",
+        "ms to booking (p50 / p95)",
+        "over capacity",
+        "callers with two bookings",
+        "lost (no booking, no alternatives)",
+        "Redis fallbacks",
+    ]
+    return _table(headers, rows)
+
+
 def markdown(results: dict[str, Any]) -> str:
     """Every section that ran, as markdown tables, machine and targets first."""
     meta = results["meta"]
@@ -263,7 +466,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"**{meta['mode']} run**, {meta['seconds']:.0f} s — {host['nproc']} x {host['cpu_model']}, "
         f"Python {host['python']}, aiohttp {versions['aiohttp']}, cattrs {versions['cattrs']}, "
         f"orjson {versions['orjson']}; load average at start "
-        f"{', '.join(f'{x:.2f}' for x in host['loadavg_at_start'] or [])}",
+        f"{', '.join(f'{x:.2f}' for x in host['loadavg_at_start'] or [])}, at the end "
+        f"{', '.join(f'{x:.2f}' for x in meta.get('loadavg_at_end') or []) or 'n/a'}. "
+        "A shared machine: every ratio compares variants interleaved in the same run.",
     ]
     rows = [
         [t["target"], _num(t["value"], 3 if abs(t["value"]) < 10 else 0), t["bound"],
@@ -271,12 +476,18 @@ def markdown(results: dict[str, Any]) -> str:
         for t in results["targets"]
     ]  # fmt: skip
     parts.append(_table(["target", "value", "bound", "met"], rows))
+    if "imports" in results:
+        parts.append(_imports(results["imports"]))
     if "overhead" in results:
         parts.append(_overhead(results["overhead"]))
+    if "race" in results:
+        parts.append(_race(results["race"]))
     if "decode" in results:
         parts.append(_decode(results["decode"]))
     if "memory" in results:
         parts.append(_memory(results["memory"]))
     if "contention" in results:
         parts.append(_contention(results["contention"]))
+    if "fleet" in results:
+        parts.append(_fleet(results["fleet"]))
     return "\n\n".join(parts) + "\n"

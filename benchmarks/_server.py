@@ -5,7 +5,11 @@ Run as a script it serves a minimal aiohttp.web app on 127.0.0.1 (an ephemeral p
 
 - ``POST /connect/calendar_bookings/``: reads the body, answers 201 with a booking
   (:func:`_payloads.booking_json`);
-- ``GET /connect/availability/``: answers 200 with 48 slots (:func:`_payloads.availability_json`).
+- ``GET /connect/availability/``: answers 200 with 48 slots (:func:`_payloads.availability_json`);
+- the same two under ``/race`` (:data:`_payloads.RACE_PREFIX`), except that a booking POST for
+  the requested start (:func:`_payloads.booking_request_fields`) answers 400 "The selected time
+  slot is no longer available": every call from that request loses one race, then books the
+  alternative it picks.
 
 It stops when its stdin closes (the parent exited or :meth:`LoopbackServer.stop` closed it), on
 SIGTERM, or after ``--max-lifetime`` seconds, whichever comes first: a benchmark that crashes never
@@ -23,6 +27,7 @@ import select
 import subprocess
 import sys
 import threading
+from datetime import datetime
 from types import TracebackType
 
 __all__ = ["LoopbackServer"]
@@ -99,14 +104,30 @@ class LoopbackServer:
 
 
 async def _serve(max_lifetime: float) -> None:
-    from _payloads import AVAILABILITY_PATH, BOOKINGS_PATH, availability_json, booking_json
+    from _payloads import (
+        AVAILABILITY_PATH,
+        BOOKINGS_PATH,
+        RACE_PREFIX,
+        SLOT_TAKEN,
+        availability_json,
+        booking_json,
+        booking_request_fields,
+    )
     from aiohttp import web
 
     booking = json.dumps(booking_json()).encode()
     availability = json.dumps(availability_json()).encode()
+    taken = json.dumps({"statusCode": 400, "message": SLOT_TAKEN}).encode()
+    contested = booking_request_fields()["start"]
 
     async def create_booking(request: web.Request) -> web.Response:
         await request.read()
+        return web.Response(status=201, body=booking, content_type="application/json")
+
+    async def create_booking_racing(request: web.Request) -> web.Response:
+        sent = json.loads(await request.read())
+        if datetime.fromisoformat(sent["startDateTime"].replace("Z", "+00:00")) == contested:
+            return web.Response(status=400, body=taken, content_type="application/json")
         return web.Response(status=201, body=booking, content_type="application/json")
 
     async def get_availability(_request: web.Request) -> web.Response:
@@ -115,6 +136,8 @@ async def _serve(max_lifetime: float) -> None:
     app = web.Application()
     app.router.add_post(BOOKINGS_PATH, create_booking)
     app.router.add_get(AVAILABILITY_PATH, get_availability)
+    app.router.add_post(RACE_PREFIX + BOOKINGS_PATH, create_booking_racing)
+    app.router.add_get(RACE_PREFIX + AVAILABILITY_PATH, get_availability)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     try:

@@ -11,6 +11,8 @@ Three clients make the same call against the same server, interleaved block by b
 - ``sdk``: ``client.bookings.create(request)`` / ``client.availability.get(...)`` on one
   ``RocketLeadClient``: request model -> body (a ``BytesPayload`` that notes when aiohttp starts
   writing it, the input of the outcome-unknown rule), deadline, typed errors, strict decode.
+- ``book`` (booking only): ``client.bookings.book(request)`` with the slot free: what slot-race
+  recovery costs when there is no race (its ratio is to ``sdk``, i.e. ``create``).
 
 Sequential: one call at a time, per-call wall time. Concurrent: 32 tasks share one client or
 session; throughput per burst, per-call latency under load, and client CPU per call (the server
@@ -41,7 +43,7 @@ from decode import bare_structure
 from rocketlead_async import Availability, Booking, BookingRequest, RocketLeadClient
 from rocketlead_async._convert import unstructure
 
-__all__ = ["Clients", "run"]
+__all__ = ["Clients", "run", "sequential"]
 
 CONCURRENCY = 32
 Call = Callable[[], Awaitable[Any]]
@@ -100,10 +102,14 @@ class Clients:
                 async with floor.post(url, data=body, headers=json_auth) as response:
                     return bare_structure(orjson.loads(await response.read()), Booking)
 
+            async def book() -> Any:
+                return (await client.bookings.book(request)).booking
+
             return {
                 "raw": raw_booking,
                 "floor": floor_booking,
                 "sdk": lambda: client.bookings.create(request),
+                "book": book,
             }
         url, params, query, auth = self.url + AVAILABILITY_PATH, self.params, self.query, self._auth
 
@@ -126,9 +132,9 @@ class Clients:
         expected_slots = len(availability_json()["data"])
         for endpoint in ("booking", "availability"):
             answers = [await call() for call in self.calls(endpoint).values()]
-            raw, floor, sdk = answers
+            raw, floor, sdk, *book = answers
             if endpoint == "booking":
-                ok = raw["id"] == floor.id == sdk.id
+                ok = raw["id"] == floor.id == sdk.id == book[0].id
             else:
                 counts = {len(raw["data"]), len(floor.slots), len(sdk.slots)}
                 ok = counts == {expected_slots}
@@ -139,7 +145,8 @@ class Clients:
 # -- timing ---------------------------------------------------------------------------------
 
 
-def _sequential(call: Call) -> AsyncVariant:
+def sequential(call: Call) -> AsyncVariant:
+    """One call at a time; per-call wall times."""
     clock = time.perf_counter
 
     async def block(count: int) -> list[float]:
@@ -188,17 +195,33 @@ async def run(url: str, *, quick: bool) -> dict[str, Any]:
     async with Clients(url) as clients:
         await clients.check()
         for endpoint in ("booking", "availability"):
-            variants = {name: _sequential(c) for name, c in clients.calls(endpoint).items()}
+            variants = {name: sequential(c) for name, c in clients.calls(endpoint).items()}
             await interleave_async(variants, rounds=2, per_block=per_block)  # warm-up
             measured = await interleave_async(variants, rounds=rounds, per_block=per_block)
             results[f"sequential_{endpoint}"] = {
                 "clients": measured,
+                **(
+                    {
+                        "book_vs_create_latency_median": ratio(
+                            measured["book"]["latency_us"]["median"],
+                            measured["sdk"]["latency_us"]["median"],
+                        ),
+                        "book_vs_create_cpu_median": ratio(
+                            measured["book"]["cpu_us_per_item"]["median"],
+                            measured["sdk"]["cpu_us_per_item"]["median"],
+                        ),
+                    }
+                    if "book" in measured
+                    else {}
+                ),
                 "latency_ratio_median": _compare(measured, "latency_us", "median"),
                 "latency_ratio_p95": _compare(measured, "latency_us", "p95"),
                 "cpu_ratio_median": _compare(measured, "cpu_us_per_item", "median"),
             }
         variants = {
-            name: _concurrent(c, CONCURRENCY) for name, c in clients.calls("booking").items()
+            name: _concurrent(c, CONCURRENCY)
+            for name, c in clients.calls("booking").items()
+            if name != "book"
         }
         await interleave_async(variants, rounds=1, per_block=per_burst)  # warm-up: open the pools
         measured = await interleave_async(variants, rounds=burst_rounds, per_block=per_burst)

@@ -5,10 +5,14 @@
     python benchmarks/run.py --quick --output /tmp/bench --only decode,contention
 
 Sections (one module each): ``overhead`` (SDK vs raw aiohttp vs the floor, sequential and 32
-tasks, against the loopback server process of ``_server.py``), ``decode`` (our converter vs bare
-cattrs), ``memory`` (growth over many calls, idle client cost), ``contention`` (slot-race
-recovery strategies on FakeRocketLead). These are measurements, not tests: the exit status is 0
-whether or not a target is met; the "targets" table says which were.
+tasks, ``book()`` with the slot free, against the loopback server process of ``_server.py``),
+``race`` (``book()`` losing one race vs the same loop written with SDK calls; objects left for
+the cyclic GC per call), ``imports`` (import time, aiohttp excluded), ``decode`` (our converter
+vs bare cattrs), ``memory`` (growth over many calls, idle client cost), ``contention``
+(slot-race recovery strategies on FakeRocketLead), ``fleet`` (recovery across P processes x C
+callers, each on a client of its own, with and without Redis seat claims). These are
+measurements, not tests: the exit status is 0 whether or not a target is met; the "targets"
+table says which were.
 """
 
 from __future__ import annotations
@@ -31,12 +35,15 @@ if str(HERE) not in sys.path:  # run as a script from anywhere: siblings import 
 
 import contention  # noqa: E402
 import decode  # noqa: E402
+import fleet  # noqa: E402
+import imports  # noqa: E402
 import memory  # noqa: E402
 import overhead  # noqa: E402
+import race  # noqa: E402
 from _report import machine, markdown, targets  # noqa: E402
 from _server import LoopbackServer  # noqa: E402
 
-SECTIONS = ("overhead", "decode", "memory", "contention")
+SECTIONS = ("imports", "overhead", "race", "decode", "memory", "contention", "fleet")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -81,8 +88,10 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _section(name: str, started: float) -> None:
+def _section(name: str, started: float, meta: dict[str, Any]) -> None:
     print(f"[{time.perf_counter() - started:6.1f} s] {name} …", file=sys.stderr, flush=True)
+    if hasattr(os, "getloadavg"):  # the neighbours' load, as each section starts
+        meta.setdefault("loadavg_by_section", {})[name] = os.getloadavg()
     gc.collect()
 
 
@@ -96,20 +105,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "machine": machine(),
         }
     }
+    if "imports" in args.sections:  # first: fresh processes, before this one heats up
+        _section("imports", started, results["meta"])
+        results["imports"] = imports.run(quick=quick)
     if "decode" in args.sections:
-        _section("decode", started)
+        _section("decode", started, results["meta"])
         results["decode"] = decode.run(quick=quick)
-    needs_server = [s for s in ("overhead", "memory") if s in args.sections]
+    served = {"overhead": overhead.run, "race": race.run, "memory": memory.run}
+    needs_server = [s for s in served if s in args.sections]
     if needs_server:
         with LoopbackServer() as url:
             for name in needs_server:
-                _section(name, started)
-                section = overhead.run if name == "overhead" else memory.run
-                results[name] = asyncio.run(section(url, quick=quick))
+                _section(name, started, results["meta"])
+                results[name] = asyncio.run(served[name](url, quick=quick))
     if "contention" in args.sections:
-        _section("contention", started)
+        _section("contention", started, results["meta"])
         results["contention"] = asyncio.run(contention.run(quick=quick, extra=args.extra))
+    if "fleet" in args.sections:
+        _section("fleet", started, results["meta"])
+        results["fleet"] = asyncio.run(fleet.run(quick=quick))
     results["meta"]["seconds"] = time.perf_counter() - started
+    results["meta"]["loadavg_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     results["targets"] = targets(results)
     return results
 

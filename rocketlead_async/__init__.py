@@ -7,8 +7,10 @@ slot-race recovery (``client.bookings.book``) for voice agents that book while t
 from . import _logs, errors
 from ._client import DEFAULT_BASE_URL, RocketLeadClient
 from ._retry import NO_RETRY, RetryPolicy
+from ._seats import Seat, SeatClaims, SeatClaimsProtocol
 from ._version import __version__
 from ._wire import from_dict, to_dict, to_json
+from .claims import RedisSeatClaims
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -98,6 +100,7 @@ __all__ = [
     "RecoveryEvent",
     "RecoveryEventKind",
     "RecoveryReason",
+    "RedisSeatClaims",
     "Resource",
     "ResourceCalendarMapping",
     "ResourceSlot",
@@ -105,6 +108,9 @@ __all__ = [
     "RetryPolicy",
     "RocketLeadClient",
     "RocketLeadError",
+    "Seat",
+    "SeatClaims",
+    "SeatClaimsProtocol",
     "Slot",
     "SlotKey",
     "SlotRecovery",

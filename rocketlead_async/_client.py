@@ -13,9 +13,9 @@ import aiohttp
 from yarl import URL
 
 from ._retry import RetryPolicy
+from ._seats import SeatClaims, SeatClaimsProtocol
 from ._secret import RedactedStr, check_token
 from ._transport import OutcomeUnknownHook, Transport
-from .recovery import SeatClaims
 from .resources import (
     AppointmentTypeResourceMappingsResource,
     AppointmentTypesResource,
@@ -137,6 +137,10 @@ class RocketLeadClient:
       sent, so an application can reconcile a booking that may exist.
     - ``max_connections``: connection-pool bound of the SDK's session.
     - ``max_response_bytes``: larger answers are refused unread.
+    - ``seat_claims``: how ``bookings.book()`` calls keep out of each other's way after a lost
+      race: a :class:`SeatClaims` of its own (the default: calls on this client coordinate) or
+      :class:`rocketlead_async.claims.RedisSeatClaims` (calls in every process and host using
+      the same Redis coordinate). Shared with clients made by :meth:`with_options`.
     - ``clock``/``sleep``: monotonic clock and sleep, injectable for tests.
     """
 
@@ -151,6 +155,7 @@ class RocketLeadClient:
         on_outcome_unknown: OutcomeUnknownHook | None = None,
         max_connections: int = 100,
         max_response_bytes: int = 8 * 1024 * 1024,
+        seat_claims: SeatClaimsProtocol | None = None,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         default_headers: Mapping[str, str] | None = None,
@@ -162,6 +167,11 @@ class RocketLeadClient:
         secret = check_token(os.environ.get(TOKEN_ENV, "") if token is None else token)
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise TypeError("session must be an aiohttp.ClientSession")
+        if seat_claims is not None and not isinstance(seat_claims, SeatClaimsProtocol):
+            raise TypeError(
+                "seat_claims must be a SeatClaims, a RedisSeatClaims or another "
+                f"SeatClaimsProtocol, not {type(seat_claims).__name__}"
+            )
         for name, value in (
             ("max_connections", max_connections),
             ("max_response_bytes", max_response_bytes),
@@ -187,6 +197,7 @@ class RocketLeadClient:
             "sleep": sleep,
             "default_headers": headers,
             "allow_insecure_http": allow_insecure_http,
+            "seat_claims": seat_claims,
         }
         if _parent is not None and _parent._options == self._options:
             # Same endpoint, identity and headers: share the parent's session and hooks.
@@ -194,7 +205,7 @@ class RocketLeadClient:
                 _parent._transport,
                 check_timeout(timeout),
                 policy,
-                _parent._seat_claims,
+                _parent.seat_claims,
                 owner=False,
             )
             return
@@ -209,18 +220,19 @@ class RocketLeadClient:
             sleep=sleep,
             default_headers=headers,
         )
-        self._setup(transport, check_timeout(timeout), policy, SeatClaims(), owner=True)
+        claims = SeatClaims() if seat_claims is None else seat_claims
+        self._setup(transport, check_timeout(timeout), policy, claims, owner=True)
 
     def _setup(
         self,
         transport: Transport,
         timeout: float,
         retry: RetryPolicy,
-        seat_claims: SeatClaims,
+        seat_claims: SeatClaimsProtocol,
         owner: bool,
     ) -> None:
         self._transport = transport
-        self._seat_claims = seat_claims
+        self.seat_claims = seat_claims
         self._owner = owner
         self.timeout = timeout
         self.retry = retry
@@ -274,8 +286,10 @@ class RocketLeadClient:
         )
 
     async def aclose(self) -> None:
-        """Close the session the client created (a user-supplied one is left open)."""
+        """Close the session the client created (a user-supplied one is left open), after the
+        seat-claim writes under way (never the Redis client of a ``RedisSeatClaims``)."""
         if self._owner:
+            await self.seat_claims.flush()
             await self._transport.aclose()
 
     async def __aenter__(self) -> RocketLeadClient:

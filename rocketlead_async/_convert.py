@@ -1,8 +1,13 @@
 """The one cattrs converter: camelCase wire <-> snake_case models, strict types, kept extras.
 
-Built once per process. Decoding runs a fast converter (``detailed_validation=False``); only when
-that fails is the body decoded again by a detailed twin, to name the offending field. Both are made
-by :func:`_build`, so they cannot drift apart.
+Decoding runs a fast converter; only when that fails is the body decoded again by a detailed twin
+(cattrs' ``detailed_validation``), to name the offending field. Both are made by :func:`_build`,
+so they cannot drift apart. The fast one decodes response models with fused functions
+(``_fused.py``) that defer to the same strict hooks for anything but an exactly-typed value.
+
+Nothing is built at import (cattrs is not even imported): each converter on first use, and each
+model's hooks when that model is first decoded or encoded, through hook factories (so no
+registration order can hand a model an inner model's default, extra-dropping hook).
 """
 
 from __future__ import annotations
@@ -13,19 +18,22 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from . import models as m
+from ._fused import fused_structure_fn
 from .models._base import Id
+
+if TYPE_CHECKING:
+    import cattrs
 
 __all__ = [
     "RESPONSE_MODELS",
     "ResponseShapeError",
-    "converter",
+    "decoder",
+    "get_converter",
     "structure",
     "structure_list",
     "unstructure",
@@ -53,6 +61,8 @@ RESPONSE_MODELS: tuple[type[Any], ...] = (
     m.LeadEntry,
 )
 REQUEST_MODELS: tuple[type[Any], ...] = (m.BookingRequest, m.LeadRequest)
+_RESPONSE_SET = frozenset(RESPONSE_MODELS)
+_REQUEST_SET = frozenset(REQUEST_MODELS)
 
 # The design's one exception to mechanical camelCase, and availability's wrapped list.
 _SPECIAL_NAMES = {"start": "startDateTime", "end": "endDateTime"}
@@ -122,15 +132,16 @@ def _structure_any_mapping(value: object, _: object) -> Mapping[str, Any]:
     raise _wrong("an object", value)
 
 
+# SpecialType(value) costs half a microsecond (Enum.__call__); six per booking.
+_SPECIAL_TYPES: dict[str, m.SpecialType] = {member.value: member for member in m.SpecialType}
+
+
 def _structure_special_type(value: object, _: object) -> m.SpecialType | str | None:
     if value is None:
         return None
     if type(value) is not str:
         raise _wrong("a string", value)
-    try:
-        return m.SpecialType(value)
-    except ValueError:
-        return value
+    return _SPECIAL_TYPES.get(value, value)
 
 
 if sys.version_info >= (3, 11):
@@ -166,6 +177,8 @@ def _unstructure_special_type(value: m.SpecialType | str | None) -> str | None:
 
 
 def _renames(cls: type[Any]) -> dict[str, Any]:
+    from cattrs.gen import override
+
     return {
         a.name: override(rename=wire_name(cls, a.name))
         for a in attrs.fields(cls)
@@ -176,6 +189,8 @@ def _renames(cls: type[Any]) -> dict[str, Any]:
 def _response_structure_hook(
     converter: cattrs.Converter, cls: Any, detailed: bool
 ) -> Callable[[Any, Any], Any]:
+    from cattrs.gen import make_dict_structure_fn, override
+
     base = make_dict_structure_fn(
         cls,
         converter,
@@ -198,9 +213,35 @@ def _response_structure_hook(
     return structure_model
 
 
+# The scalar hooks that return a value of exactly this Python type unchanged (a test holds them
+# to it): the fused functions take such a value without calling the hook.
+_PASS_THROUGH: dict[Any, type] = {str: str, Id: str, int: int, float: float, bool: bool}
+
+
+def _fused_structure_hook(converter: cattrs.Converter, cls: Any) -> Callable[[Any, Any], Any]:
+    generic: list[Callable[[Any, Any], Any]] = []
+
+    def fallback(data: Any, cl: Any) -> Any:
+        # Not a dict (json.loads always gives one): cattrs' own path decides, as before.
+        if not generic:
+            generic.append(_response_structure_hook(converter, cls, detailed=False))
+        return generic[0](data, cl)
+
+    return fused_structure_fn(
+        cls,
+        wire_name=wire_name,
+        hook_for=converter.get_structure_hook,
+        pass_through=_PASS_THROUGH,
+        optional_inner=_optional_inner,
+        fallback=fallback,
+    )
+
+
 def _response_unstructure_hook(
     converter: cattrs.Converter, cls: type[T]
 ) -> Callable[[T], dict[str, Any]]:
+    from cattrs.gen import make_dict_unstructure_fn, override
+
     base = make_dict_unstructure_fn(cls, converter, extra=override(omit=True), **_renames(cls))
 
     def unstructure_model(obj: T) -> dict[str, Any]:
@@ -213,18 +254,26 @@ def _response_unstructure_hook(
     return unstructure_model
 
 
-def _is_optional(t: Any) -> bool:
+def _request_unstructure_hook(
+    converter: cattrs.Converter, cls: type[T]
+) -> Callable[[T], dict[str, Any]]:
+    from cattrs.gen import make_dict_unstructure_fn
+
+    return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **_renames(cls))
+
+
+def _optional_inner(t: Any) -> Any:
+    """``X`` for ``X | None``, else ``None``."""
     args = getattr(t, "__args__", ())
-    return (
-        typing.get_origin(t) in (Union, types.UnionType) and len(args) == 2 and type(None) in args
-    )
+    if typing.get_origin(t) in (Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        return next(arg for arg in args if arg is not type(None))
+    return None
 
 
 def _optional_structure_hook(converter: cattrs.Converter, t: Any) -> Callable[[Any, Any], Any]:
     # cattrs' own Optional hook looks the inner hook up on every call; most response fields
-    # are optional, so resolve it once. Inner model hooks must already be registered (the
-    # RESPONSE_MODELS order: a model after the models it contains).
-    inner = next(arg for arg in t.__args__ if arg is not type(None))
+    # are optional, so resolve it once (the inner model's hook comes from its factory).
+    inner = _optional_inner(t)
     hook = converter.get_structure_hook(inner)
 
     def structure_optional(value: Any, _: Any) -> Any:
@@ -233,10 +282,21 @@ def _optional_structure_hook(converter: cattrs.Converter, t: Any) -> Callable[[A
     return structure_optional
 
 
+def _is_response_model(t: Any) -> bool:
+    return isinstance(t, type) and t in _RESPONSE_SET
+
+
+def _is_request_model(t: Any) -> bool:
+    return isinstance(t, type) and t in _REQUEST_SET
+
+
 def _build(detailed: bool) -> cattrs.Converter:
+    import cattrs
+
     converter = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
     converter.register_structure_hook_factory(
-        _is_optional, lambda t: _optional_structure_hook(converter, t)
+        lambda t: _optional_inner(t) is not None,
+        lambda t: _optional_structure_hook(converter, t),
     )
     for scalar, hook in (
         (str, _structure_str),
@@ -255,19 +315,30 @@ def _build(detailed: bool) -> cattrs.Converter:
     converter.register_unstructure_hook_func(
         lambda t: t == _SPECIAL_TYPE_FIELD, _unstructure_special_type
     )
-    for cls in RESPONSE_MODELS:
-        converter.register_structure_hook(cls, _response_structure_hook(converter, cls, detailed))
-        converter.register_unstructure_hook(cls, _response_unstructure_hook(converter, cls))
-    for cls in REQUEST_MODELS:
-        converter.register_unstructure_hook(
-            cls,
-            make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **_renames(cls)),
+    # Factories, not per-class registrations: a model's hook is made when it is first needed,
+    # and a model that contains another asks the converter for that one's hook, so it always
+    # gets the extras-keeping hook whatever order the models are listed in.
+    if detailed:
+        converter.register_structure_hook_factory(
+            _is_response_model, lambda cls: _response_structure_hook(converter, cls, True)
         )
+    else:
+        converter.register_structure_hook_factory(
+            _is_response_model, lambda cls: _fused_structure_hook(converter, cls)
+        )
+    converter.register_unstructure_hook_factory(
+        _is_response_model, lambda cls: _response_unstructure_hook(converter, cls)
+    )
+    converter.register_unstructure_hook_factory(
+        _is_request_model, lambda cls: _request_unstructure_hook(converter, cls)
+    )
     return converter
 
 
-converter: cattrs.Converter = _build(detailed=False)
-"""The process-wide converter (fast path)."""
+@functools.lru_cache(maxsize=1)
+def get_converter() -> cattrs.Converter:
+    """The process-wide converter (fast path), built on first use."""
+    return _build(detailed=False)
 
 
 @functools.lru_cache(maxsize=1)
@@ -277,6 +348,8 @@ def _detailed_converter() -> cattrs.Converter:
 
 def _explain(data: Any, cl: Any, error: Exception) -> ResponseShapeError:
     """Re-decode with the detailed converter to name the field the fast path tripped on."""
+    import cattrs
+
     try:
         _detailed_converter().structure(data, cl)
     except Exception as detailed_error:
@@ -287,39 +360,75 @@ def _explain(data: Any, cl: Any, error: Exception) -> ResponseShapeError:
     return ResponseShapeError(f"response does not match {name}: {details}")
 
 
-_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {}
-
-
-def _hook(cl: Any) -> Callable[[Any, Any], Any]:
-    try:
-        return _HOOKS[cl]
-    except KeyError:
-        return _HOOKS.setdefault(cl, converter.get_structure_hook(cl))
-
-
 def structure(data: Any, cls: type[T]) -> T:
     """Decode wire JSON into ``cls``; :class:`ResponseShapeError` names what did not fit."""
-    try:
-        return _hook(cls)(data, cls)  # type: ignore[no-any-return]
-    except Exception as error:
-        raise _explain(data, cls, error) from None
+    decoded: T = decoder(cls)(data)
+    return decoded
 
 
 def structure_list(data: Any, cls: type[T]) -> list[T]:
     """Decode a list endpoint's answer: a bare JSON array, or ``{"data": [...]}``."""
-    if type(data) is dict and "data" in data:
-        data = data["data"]
-    if type(data) is not list:
-        raise ResponseShapeError(
-            f"expected a JSON array of {cls.__name__}, got {type(data).__name__}"
-        )
-    hook = _hook(cls)
+    decoded: list[T] = decoder(cls, many=True)(data)
+    return decoded
+
+
+_DECODERS: dict[tuple[type[Any], bool], Callable[[Any], Any]] = {}
+
+
+def decoder(cls: type[T], *, many: bool = False) -> Callable[[Any], Any]:
+    """:func:`structure` (``many``: :func:`structure_list`) of ``cls`` as a function of the data
+    alone, made once per model; the model's hook is built on its first call, not here."""
     try:
-        return [hook(item, cls) for item in data]
-    except Exception as error:
-        raise _explain(data, list[cls], error) from None  # type: ignore[valid-type]
+        return _DECODERS[cls, many]
+    except KeyError:
+        made = _list_decoder(cls) if many else _decoder(cls)
+        return _DECODERS.setdefault((cls, many), made)
+
+
+def _decoder(cls: type[T]) -> Callable[[Any], T]:
+    hook: Callable[[Any, Any], Any] | None = None
+
+    def decode(data: Any) -> T:
+        nonlocal hook
+        if hook is None:
+            hook = get_converter().get_structure_hook(cls)
+        try:
+            return hook(data, cls)  # type: ignore[no-any-return]
+        except Exception as error:
+            raise _explain(data, cls, error) from None
+
+    return decode
+
+
+def _list_decoder(cls: type[T]) -> Callable[[Any], list[T]]:
+    hook: Callable[[Any, Any], Any] | None = None
+
+    def decode_list(data: Any) -> list[T]:
+        nonlocal hook
+        if type(data) is dict and "data" in data:
+            data = data["data"]
+        if type(data) is not list:
+            raise ResponseShapeError(
+                f"expected a JSON array of {cls.__name__}, got {type(data).__name__}"
+            )
+        if hook is None:
+            hook = get_converter().get_structure_hook(cls)
+        try:
+            return [hook(item, cls) for item in data]
+        except Exception as error:
+            raise _explain(data, list[cls], error) from None  # type: ignore[valid-type]
+
+    return decode_list
+
+
+_UNSTRUCTURE: dict[type[Any], Callable[[Any], Any]] = {}
 
 
 def unstructure(obj: Any) -> Any:
     """Encode a model as wire JSON (requests omit ``None`` fields)."""
-    return converter.unstructure(obj)
+    cl = type(obj)
+    try:
+        hook = _UNSTRUCTURE[cl]
+    except KeyError:
+        hook = _UNSTRUCTURE.setdefault(cl, get_converter().get_unstructure_hook(cl))
+    return hook(obj)

@@ -15,7 +15,14 @@ from typing import Any, TypeVar
 import attrs
 
 from . import _json
-from ._convert import REQUEST_MODELS, RESPONSE_MODELS, converter, structure, unstructure, wire_name
+from ._convert import (
+    REQUEST_MODELS,
+    RESPONSE_MODELS,
+    get_converter,
+    structure,
+    unstructure,
+    wire_name,
+)
 
 __all__ = ["from_dict", "to_dict", "to_json"]
 
@@ -63,6 +70,7 @@ _BUILDERS: dict[Any, Callable[[Mapping[str, Any]], Any]] = {}
 def _request_builder(cls: Any) -> Callable[[Mapping[str, Any]], Any]:
     # The converter only encodes requests (the SDK never reads one back): decode each known
     # key with the converter's strict field hooks, then let the constructor validate.
+    converter = get_converter()
     hints = typing.get_type_hints(cls)
     fields = [(a.name, wire_name(cls, a.name), hints[a.name]) for a in attrs.fields(cls)]
 

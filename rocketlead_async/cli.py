@@ -264,7 +264,8 @@ async def _book(args: argparse.Namespace) -> int:
     note = ""
     async with _client(args) as client:
         if args.recover:
-            outcome = await client.bookings.book(request, recovery=SlotRecovery())
+            # One caller at a terminal has no herd to spread from: the nearest slot.
+            outcome = await client.bookings.book(request, recovery=SlotRecovery(spread=1))
             booking = outcome.booking
             if outcome.recovered:
                 note = f" (the requested slot was taken; {len(outcome.attempts)} attempts)"

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast
 import attrs
 
 from ._retry import RetryPolicy
+from ._seats import Seat, SeatClaims, SeatClaimsProtocol
 from .errors import (
     BookingOutcomeUnknown,
     DeadlineExceeded,
@@ -33,7 +34,7 @@ from .errors import (
     SlotRecoveryExhausted,
     SlotUnavailableError,
 )
-from .models import Booking, BookingRequest, Id, Slot, SlotKey
+from .models import Booking, BookingRequest, Slot, SlotKey
 from .models.availability import rank_nearest
 from .resources._base import check_timeout
 
@@ -123,71 +124,6 @@ class BookingOutcome:
     original_request: BookingRequest
 
 
-@attrs.define(eq=False)
-class _Seat:
-    """One seat a ``book()`` call charges: whose, its time and, once booked, when."""
-
-    resource_id: Id | None
-    start: datetime
-    end: datetime
-    booked_at: float | None = None
-
-
-class SeatClaims:
-    """The seats that ``book()`` calls sharing one client are charging, or just booked.
-
-    Agents in one process that lose the same race refetch the same availability; without
-    coordination they all charge the same best slot and all but one lose again. A pick claims
-    its seat before any await, and other calls on the client rank slots whose free seats are
-    all taken last, so sibling calls spread over distinct seats. (Across processes,
-    ``SlotRecovery.spread`` does that job.) A claim lasts until its POST has answered; a seat
-    it booked then counts as taken for availability fetched before the booking was confirmed.
-    A resource's capacity is shared by its overlapping slots, so a seat counts against every
-    slot of that resource it overlaps.
-    """
-
-    __slots__ = ("_seats",)
-
-    _MEMORY = 300.0  # seconds a booking is remembered; far beyond any sane call budget
-
-    def __init__(self) -> None:
-        self._seats: dict[Id | None, list[_Seat]] = {}
-
-    def free_seats(self, slot: Slot, fetched_at: float) -> int:
-        """Seats of ``slot`` (from availability fetched at ``fetched_at``) that are neither
-        booked nor being charged by a sibling call."""
-        taken = slot.current_bookings + sum(
-            1
-            for seat in self._seats.get(slot.resource_id, ())
-            if seat.start < slot.end
-            and slot.start < seat.end
-            and (seat.booked_at is None or seat.booked_at > fetched_at)
-        )
-        return max(slot.max_parallel_bookings - taken, 0)
-
-    def charging(self) -> int:
-        """How many seats sibling calls are charging right now (POSTs in flight)."""
-        return sum(seat.booked_at is None for seats in self._seats.values() for seat in seats)
-
-    def take(self, key: SlotKey) -> _Seat:
-        """Claim one seat of the slot ``key`` = (resource id, start, end)."""
-        seat = _Seat(*key)
-        self._seats.setdefault(seat.resource_id, []).append(seat)
-        return seat
-
-    def release(self, seat: _Seat, *, booked_at: float | None = None) -> None:
-        """Give back a seat taken with :meth:`take`; ``booked_at``: its POST booked it then."""
-        seats = self._seats.get(seat.resource_id, [])
-        if booked_at is None:
-            seats.remove(seat)
-        else:
-            seat.booked_at = booked_at
-            horizon = booked_at - self._MEMORY
-            seats[:] = [s for s in seats if s.booked_at is None or s.booked_at >= horizon]
-        if not seats:
-            self._seats.pop(seat.resource_id, None)
-
-
 def _positive_int(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"SlotRecovery.{attribute.name} must be an int >= 1, not {value!r}")
@@ -228,10 +164,15 @@ class SlotRecovery:
     - ``picker``: ``"nearest"`` (closest start, same resource first), ``"next_after"`` (earliest
       start at or after the original), ``"same_time_any_resource"``, or a callable
       ``(request, ranked candidates) -> Slot | None``.
-    - ``spread``: a named picker picks at random among the ``spread`` best-ranked candidates,
-      weighted by their free seats, so agents in different processes that lose the same race do
-      not all charge the same next slot (1 = always the best). ``book()`` calls sharing one
-      client coordinate without it: a slot whose free seats they are all charging ranks last.
+    - ``spread``: a named picker picks at random among the ``spread`` best-ranked candidates
+      (default 4), weighted by their free seats, so agents that cannot see each other's claims
+      (one client per caller, processes of their own) do not all charge the same next slot;
+      1 = always the best. Chosen by measurement (``benchmarks/fleet.py``): with one client per
+      caller, ``spread=1`` books no more callers than the docs' naive loop; ``spread=4`` books
+      about twice as many, and costs calls sharing a client nothing. Calls whose claims are
+      shared (one client, or ``RedisSeatClaims``) also rank a slot whose seats the others are
+      all charging last; with ``RedisSeatClaims`` the best-ranked slot with a seat left is
+      claimed atomically, and ``spread`` matters only when Redis cannot be asked.
     - ``pin_resource``: only alternatives on the request's resource (if the request names one).
     - ``on_event``: called (sync or async) with a :class:`RecoveryEvent` per step; its errors are
       logged and ignored.
@@ -246,7 +187,7 @@ class SlotRecovery:
     max_attempts: int = attrs.field(default=3, validator=_positive_int)
     window: timedelta = attrs.field(default=timedelta(hours=3), validator=_window)
     picker: PickerName | Picker = attrs.field(default="nearest", validator=_picker)
-    spread: int = attrs.field(default=1, validator=_positive_int)
+    spread: int = attrs.field(default=4, validator=_positive_int)
     pin_resource: bool = False
     not_before: datetime | None = attrs.field(default=None, validator=_optional_aware)
     not_after: datetime | None = attrs.field(default=None, validator=_optional_aware)
@@ -318,18 +259,42 @@ class _Run:
     number: int = 0  # of the POST under way or last made: the events' ``attempt``
     tried: set[SlotKey] = attrs.field(factory=set)
     alternatives: list[Slot] = attrs.field(factory=list)
-    claims: SeatClaims = attrs.field(factory=SeatClaims)
-    held: _Seat | None = None  # the seat this call has claimed, if any
-    fetched_at: float = 0.0  # when the alternatives' availability was requested
+    claims: SeatClaimsProtocol = attrs.field(factory=SeatClaims)
+    held: Seat | None = None  # the seat this call has claimed, if any
+    fetched_at: float | None = None  # when the alternatives' availability was requested
 
     def hold(self, key: SlotKey | None, *, booked: bool = False) -> None:
         """Claim ``key``'s seat in place of the one held (``None``: just release)."""
         if self.held is not None:
             self.claims.release(self.held, booked_at=self.now() if booked else None)
-        self.held = None if key is None else self.claims.take(key)
+        self.held = (
+            None if key is None else self.claims.take(key, calendar_id=self.original.calendar_id)
+        )
+
+    async def hold_best(self, slot: Slot, ranked: Sequence[Slot]) -> Slot:
+        """Claim a seat of ``slot``, the pick among ``ranked``; claims shared with other
+        processes may claim the best-ranked slot they see a seat in instead (``spread`` is for
+        when nobody can see the others). A callable picker's choice is never replaced."""
+        self.hold(None)
+        slot, self.held = await self.claims.take_best(
+            slot,
+            [slot] if callable(self.policy.picker) else ranked,
+            calendar_id=self.original.calendar_id,
+            fetched_at=self.fetched_at if self.fetched_at is not None else self.now(),
+            now=self.now(),
+        )
+        return slot
+
+    def look(self, fetched_at: float | None) -> None:
+        """Rank with availability fetched at ``fetched_at`` from now on (``None``: done)."""
+        if self.fetched_at is not None:
+            self.claims.unwatch(self.fetched_at)
+        if fetched_at is not None:
+            self.claims.watch(fetched_at)
+        self.fetched_at = fetched_at
 
     def free_seats(self, slot: Slot) -> int:
-        return self.claims.free_seats(slot, self.fetched_at)
+        return self.claims.free_seats(slot, self.fetched_at or 0.0)
 
     def now(self) -> float:
         return self.client._transport.clock()
@@ -430,7 +395,7 @@ class _Run:
                 request_sent=False,
             )
         pinned = original.resource_id if policy.pin_resource else None
-        self.fetched_at = self.now()
+        self.look(self.now())
         availability = await self.client.availability.get(
             calendar_id=original.calendar_id,
             appointment_type_id=original.appointment_type_id,
@@ -509,6 +474,7 @@ async def book(
     recovery: SlotRecovery | None = None,
     timeout: float | None = None,
     retry: RetryPolicy | None = None,
+    claims: SeatClaimsProtocol | None = None,
 ) -> BookingOutcome:
     """Book ``request``; if its slot is taken, book the best fresh alternative.
 
@@ -517,7 +483,8 @@ async def book(
     attempts and the alternatives of the latest refetch; its ``reason`` is ``"max_attempts"``,
     ``"deadline"``, ``"no_candidate"``, ``"declined"`` or ``"refetch_failed"`` (the refetch
     after a lost race failed; the error is the ``__cause__``). :class:`BookingOutcomeUnknown`,
-    other errors of a POST, and cancellation go through unchanged.
+    other errors of a POST, and cancellation go through unchanged. ``claims``: the seat claims
+    to coordinate through (default: the client's ``seat_claims``).
     """
     if not isinstance(request, BookingRequest):
         raise TypeError(f"request must be a BookingRequest, not {type(request).__name__}")
@@ -531,12 +498,13 @@ async def book(
         retry,
         started=started,
         deadline=started + budget,
-        claims=client._seat_claims,
+        claims=client.seat_claims if claims is None else claims,
     )
     try:
         return await _book(run, request)
     finally:
         run.hold(None)
+        run.look(None)
 
 
 async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
@@ -576,7 +544,7 @@ async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
         slot = run.pick(ranked)
         if slot is None:
             await run.give_up("no_candidate", current)
-        run.hold(slot.key)  # before any await, so sibling calls see the seat as charged
+        slot = await run.hold_best(slot, ranked)  # claimed before any await: siblings see it
         await run.emit(RecoveryEventKind.PICKED, current, slot)
         if not await run.confirmed(current, slot):
             await run.give_up("declined", current)

@@ -69,7 +69,7 @@ async def test_one_race_then_the_nearest_slot(
     fake.race_next_bookings(1)
     request = trainer_request(demo)
     hook = events.async_hook if asynchronous else events.hook
-    outcome = await client.bookings.book(request, recovery=rl.SlotRecovery(on_event=hook))
+    outcome = await client.bookings.book(request, recovery=rl.SlotRecovery(on_event=hook, spread=1))
 
     # Ben's 14:30 and 15:30 overlap the raced 15:00; 14:00 and 16:00 tie, the earlier wins.
     assert where(outcome.booking) == (demo.mitte_trainer_ids[BEN], berlin(24, 14))
@@ -159,7 +159,9 @@ async def test_the_pinned_resource_is_kept(
 ) -> None:
     # Anna is already booked at the popular hour; unpinned, Ben's 15:00 would be nearest.
     request = trainer_request(demo, ANNA)
-    outcome = await client.bookings.book(request, recovery=rl.SlotRecovery(pin_resource=True))
+    outcome = await client.bookings.book(
+        request, recovery=rl.SlotRecovery(pin_resource=True, spread=1)
+    )
     assert where(outcome.booking) == (demo.mitte_trainer_ids[ANNA], berlin(24, 14))
     assert outcome.recovered is True
 
@@ -184,7 +186,7 @@ async def test_each_named_pickers_choice(
 ) -> None:
     fake.race_next_bookings(1 if race else 0)
     outcome = await client.bookings.book(
-        trainer_request(demo, trainer), recovery=rl.SlotRecovery(picker=picker)
+        trainer_request(demo, trainer), recovery=rl.SlotRecovery(picker=picker, spread=1)
     )
     resource, start = booked
     assert where(outcome.booking) == (demo.mitte_trainer_ids[resource], start)
@@ -208,7 +210,7 @@ async def test_window_and_bounds_limit_the_search(
 ) -> None:
     fake.race_next_bookings(1)
     # Nearest would be 14:00; not_before excludes it, not_after excludes 16:30 and later.
-    policy = rl.SlotRecovery(not_before=berlin(24, 14, 30), not_after=berlin(24, 17))
+    policy = rl.SlotRecovery(not_before=berlin(24, 14, 30), not_after=berlin(24, 17), spread=1)
     outcome = await client.bookings.book(trainer_request(demo), recovery=policy)
     assert where(outcome.booking) == (demo.mitte_trainer_ids[BEN], berlin(24, 16))
 
@@ -306,7 +308,9 @@ async def test_confirm_refusing_books_nothing_and_returns_the_alternatives(
 
     fake.race_next_bookings(1)
     request = trainer_request(demo)
-    policy = rl.SlotRecovery(confirm=async_no if asynchronous else no, on_event=events.hook)
+    policy = rl.SlotRecovery(
+        confirm=async_no if asynchronous else no, on_event=events.hook, spread=1
+    )
     with pytest.raises(rl.SlotRecoveryExhausted) as caught:
         await client.bookings.book(request, recovery=policy)
 

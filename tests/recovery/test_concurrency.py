@@ -105,7 +105,7 @@ async def test_calls_sharing_a_client_spread_over_distinct_seats(fake: FakeRocke
 
     async with rl.RocketLeadClient(fake.tokens.write, base_url=fake.url) as client:
         outcomes = await asyncio.gather(*(client.bookings.book(r, timeout=10) for r in requests))
-        assert client._seat_claims.charging() == 0  # every claim given back
+        assert client.seat_claims.charging() == 0  # every claim given back
 
     assert all(outcome.recovered for outcome in outcomes)
     assert [len(outcome.attempts) for outcome in outcomes] == [2] * callers

@@ -46,7 +46,7 @@ async def test_an_unknown_outcome_on_the_second_post_stops_at_once(
     fake.race_next_bookings(1)
     request = trainer_request(demo)
     with pytest.raises(rl.BookingOutcomeUnknown) as caught:
-        await client.bookings.book(request, recovery=rl.SlotRecovery(on_event=arm))
+        await client.bookings.book(request, recovery=rl.SlotRecovery(on_event=arm, spread=1))
 
     assert where(caught.value.request) == (demo.mitte_trainer_ids[BEN], berlin(24, 14))
     # The history: the lost race, then the POST whose outcome is unknown.

@@ -1,0 +1,70 @@
+"""RocketLeadClient(seat_claims=...): what it accepts, who shares it, and closing."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+import rocketlead_async as rl
+from rocketlead_async.claims import RedisSeatClaims
+
+from .test_fallback import silent_port, silent_redis  # noqa: F401  (fixtures)
+from .test_protocol import CAL, HOUR, T0, slot
+
+TOKEN = "rocketlead_" + "x" * 32
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on: connections are refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_anything_but_seat_claims_is_refused_naming_the_field() -> None:
+    with pytest.raises(TypeError, match="seat_claims"):
+        rl.RocketLeadClient(TOKEN, seat_claims=object())  # type: ignore[arg-type]
+
+
+async def test_each_client_has_its_own_claims_and_derived_clients_share_them() -> None:
+    async with rl.RocketLeadClient(TOKEN) as one, rl.RocketLeadClient(TOKEN) as two:
+        assert isinstance(one.seat_claims, rl.SeatClaims)
+        assert one.seat_claims is not two.seat_claims
+        assert one.with_options(timeout=3).seat_claims is one.seat_claims
+
+
+async def test_closing_the_client_waits_for_claim_writes_under_way() -> None:
+    # No retries of the connection: refused at once.
+    redis = aioredis.Redis(host="127.0.0.1", port=closed_port(), retry=Retry(NoBackoff(), 0))
+    claims = RedisSeatClaims(redis)
+    try:
+        client = rl.RocketLeadClient(TOKEN, seat_claims=claims)
+        claims.take(slot(T0).key, calendar_id=CAL)  # written in the background
+
+        await client.aclose()
+        assert claims.fallbacks == 1  # the write ran (and was refused) before aclose returned
+    finally:
+        await redis.aclose()
+
+
+async def test_a_cancelled_pick_gives_its_seat_back(
+    silent_redis: aioredis.Redis,  # noqa: F811
+) -> None:
+    claims = RedisSeatClaims(silent_redis, call_timeout=0.5)
+    full = slot(T0, seats=1)
+    pick = asyncio.ensure_future(
+        claims.take_best(full, [full, slot(T0 + HOUR)], calendar_id=CAL, fetched_at=0, now=0)
+    )
+    await asyncio.sleep(0)  # claimed locally, now waiting for Redis
+    assert claims.free_seats(full, fetched_at=0.0) == 0
+
+    pick.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await pick
+    assert claims.free_seats(full, fetched_at=0.0) == 1
+    await claims.flush()  # the release of the claim Redis may have written (times out here)
