@@ -15,6 +15,7 @@ from yarl import URL
 from ._retry import RetryPolicy
 from ._seats import SeatClaims, SeatClaimsProtocol
 from ._secret import RedactedStr, check_token
+from ._telemetry import make_telemetry
 from ._transport import OutcomeUnknownHook, Transport
 from .resources import (
     AppointmentTypeResourceMappingsResource,
@@ -130,6 +131,9 @@ class RocketLeadClient:
       travels in clear text.
     - ``default_headers``: extra headers sent with every request (not ``Authorization`` or
       ``Content-Type``, which the SDK sets).
+    - ``telemetry``: OpenTelemetry spans and metrics (``[otel]`` extra); default: on when
+      ``opentelemetry-api`` is installed, unless ``ROCKETLEAD_OTEL=off``.
+      ``tracer_provider``/``meter_provider``: default the global ones.
     - ``timeout``: default budget in seconds for a whole call, retries included.
     - ``retry``: default :class:`RetryPolicy`.
     - ``on_outcome_unknown``: called (sync or async) exactly once with each
@@ -160,6 +164,9 @@ class RocketLeadClient:
         sleep: Callable[[float], Awaitable[None]] | None = None,
         default_headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool | None = None,
+        telemetry: bool | None = None,
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
         _parent: RocketLeadClient | None = None,
     ) -> None:
         if isinstance(token, str):
@@ -198,6 +205,9 @@ class RocketLeadClient:
             "default_headers": headers,
             "allow_insecure_http": allow_insecure_http,
             "seat_claims": seat_claims,
+            "telemetry": telemetry,
+            "tracer_provider": tracer_provider,
+            "meter_provider": meter_provider,
         }
         if _parent is not None and _parent._options == self._options:
             # Same endpoint, identity and headers: share the parent's session and hooks.
@@ -219,6 +229,9 @@ class RocketLeadClient:
             clock=clock,
             sleep=sleep,
             default_headers=headers,
+            telemetry=make_telemetry(
+                telemetry, tracer_provider=tracer_provider, meter_provider=meter_provider
+            ),
         )
         claims = SeatClaims() if seat_claims is None else seat_claims
         self._setup(transport, check_timeout(timeout), policy, claims, owner=True)

@@ -24,6 +24,7 @@ from ._convert import ResponseShapeError
 from ._retry import RetryPolicy, is_retryable, may_have_committed, parse_retry_after
 from ._retry import retry_after_failure as _retry_after_failure
 from ._secret import RedactedStr
+from ._telemetry import NOOP, Telemetry
 from ._version import __version__
 from .errors import (
     APIConnectionError,
@@ -161,8 +162,12 @@ class Transport:
         clock: Callable[[], float] | None,
         sleep: Callable[[float], Awaitable[None]] | None,
         default_headers: Mapping[str, str] | None = None,
+        telemetry: Telemetry = NOOP,
     ) -> None:
         self.base_url = base_url
+        self.telemetry = telemetry
+        url = URL(base_url)
+        self._host, self._port = url.host or "", url.port
         self._headers = {
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
@@ -230,7 +235,10 @@ class Transport:
         async def attempt(number: int) -> T:
             nonlocal earlier_unknown
             try:
-                return await self._attempt(call, number, remaining)
+                with self.telemetry.attempt(
+                    call.method, call.path, self._host, self._port, number
+                ) as span:
+                    return await self._attempt(call, number, remaining, span)
             except NotFoundError:
                 if call.method == "DELETE" and earlier_unknown:
                     # An earlier attempt of this call may have deleted it already.
@@ -261,7 +269,9 @@ class Transport:
                 raise await self._outcome_unknown(call, error) from error
             raise
 
-    async def _attempt(self, call: Call[T], number: int, remaining: Callable[[], float]) -> T:
+    async def _attempt(
+        self, call: Call[T], number: int, remaining: Callable[[], float], span: Any = None
+    ) -> T:
         method, path = call.method, call.path
         left = remaining()
         if left <= 0:
@@ -287,6 +297,8 @@ class Transport:
                 allow_redirects=False,
             ) as response:
                 status = response.status
+                if span is not None:
+                    span.status(status)
                 raw = await self._read(response, method, path)
                 retry_after = response.headers.get("Retry-After")
         except asyncio.CancelledError:
@@ -416,6 +428,7 @@ class Transport:
     ) -> OutcomeUnknownError:
         # ``reason`` may quote the response body (an excerpt of a truncated booking, a proxy
         # page): it goes into the exception only; the log line gets ``log_reason``.
+        self.telemetry.outcome_unknown(call.method, call.path)
         logger.warning(
             "%s %s: outcome unknown (%s); not repeated, reported to on_outcome_unknown",
             call.method,

@@ -26,6 +26,7 @@ import attrs
 
 from ._retry import RetryPolicy
 from ._seats import Seat, SeatClaims, SeatClaimsProtocol
+from ._telemetry import NOOP_BOOK
 from .errors import (
     BookingOutcomeUnknown,
     DeadlineExceeded,
@@ -262,6 +263,7 @@ class _Run:
     claims: SeatClaimsProtocol = attrs.field(factory=SeatClaims)
     held: Seat | None = None  # the seat this call has claimed, if any
     fetched_at: float | None = None  # when the alternatives' availability was requested
+    span: Any = NOOP_BOOK  # the book() span's handle: recovery steps become its events
 
     def hold(self, key: SlotKey | None, *, booked: bool = False) -> None:
         """Claim ``key``'s seat in place of the one held (``None``: just release)."""
@@ -316,6 +318,8 @@ class _Run:
         slot: Slot | None,
         **details: object,
     ) -> None:
+        resource_id = slot.resource_id if slot is not None else request.resource_id
+        self.span.event(kind.value, max(self.number, 1), resource_id)
         hook = self.policy.on_event
         if hook is None:
             return
@@ -500,11 +504,20 @@ async def book(
         deadline=started + budget,
         claims=client.seat_claims if claims is None else claims,
     )
-    try:
-        return await _book(run, request)
-    finally:
-        run.hold(None)
-        run.look(None)
+    with client._transport.telemetry.book() as run.span:
+        try:
+            outcome = await _book(run, request)
+        except SlotRecoveryExhausted as exhausted:
+            run.span.outcome(exhausted.reason, len(exhausted.attempts), False)
+            raise
+        except BookingOutcomeUnknown as unknown:
+            run.span.outcome("unknown", len(unknown.attempts) or 1, False)
+            raise
+        finally:
+            run.hold(None)
+            run.look(None)
+        run.span.outcome("booked", len(outcome.attempts), outcome.recovered)
+        return outcome
 
 
 async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
