@@ -247,8 +247,8 @@ class RocketLeadClient:
         self._transport = transport
         self.seat_claims = seat_claims
         self._owner = owner
-        self.timeout = timeout
-        self.retry = retry
+        self._timeout = timeout
+        self._retry = retry
         self.availability = AvailabilityResource(self)
         self.bookings = BookingsResource(self)
         self.calendars = CalendarsResource(self)
@@ -260,6 +260,25 @@ class RocketLeadClient:
         self.appointment_type_resource_mappings = AppointmentTypeResourceMappingsResource(self)
         self.tables = TablesResource(self)
         self.leads = LeadsResource(self)
+
+    @property
+    def timeout(self) -> float:
+        """The default budget in seconds of a whole call, retries included (validated when
+        set: a positive finite number)."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, value: float) -> None:
+        self._timeout = check_timeout(value)
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The default :class:`RetryPolicy` (validated when set)."""
+        return self._retry
+
+    @retry.setter
+    def retry(self, value: RetryPolicy) -> None:
+        self._retry = check_retry(value)
 
     @property
     def base_url(self) -> str:

@@ -204,3 +204,16 @@ def test_rocketlead_log_is_read_when_the_package_is_imported() -> None:
         check=True,
     )
     assert run.stdout.split() == [str(logging.DEBUG), "1"]
+
+
+def test_timeout_and_retry_are_validated_when_set() -> None:
+    client = rl.RocketLeadClient(TOKEN)
+    client.timeout = 2.5
+    client.retry = rl.NO_RETRY
+    assert (client.timeout, client.retry) == (2.5, rl.NO_RETRY)
+    for bad in (0, -1, float("nan"), "10"):
+        with pytest.raises((TypeError, ValueError), match="timeout"):
+            client.timeout = bad  # type: ignore[assignment]
+    with pytest.raises(TypeError, match="RetryPolicy"):
+        client.retry = 3  # type: ignore[assignment]
+    assert (client.timeout, client.retry) == (2.5, rl.NO_RETRY)
