@@ -8,7 +8,10 @@ envelope is what users debug with, but they are never logged.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
+
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
 if TYPE_CHECKING:
     from .models import BookingRequest, Slot
@@ -39,10 +42,27 @@ RecoveryReason = Literal["max_attempts", "deadline", "no_candidate", "declined",
 """Why :class:`SlotRecoveryExhausted` gave up."""
 
 
-def _rebuild(cls: type[RocketLeadError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+# Read-only views (response headers) do not pickle: they travel as their mutable twin and are
+# wrapped again on arrival.
+_VIEWS: dict[type[Any], tuple[type[Any], type[Any]]] = {
+    MappingProxyType: (dict, MappingProxyType),
+    CIMultiDictProxy: (CIMultiDict, CIMultiDictProxy),
+    MultiDictProxy: (MultiDict, MultiDictProxy),
+}
+
+
+def _rebuild(
+    cls: type[RocketLeadError],
+    args: tuple[Any, ...],
+    state: dict[str, Any],
+    views: tuple[str, ...] = (),
+) -> Any:
     error = cls.__new__(cls, *args)
     error.args = args
     error.__dict__.update(state)
+    for name in views:
+        value = state[name]
+        error.__dict__[name] = next(v for m, v in _VIEWS.values() if type(value) is m)(value)
     return error
 
 
@@ -56,7 +76,14 @@ class RocketLeadError(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Exception's own __reduce__ calls cls(*args), which keyword-only __init__s refuse.
-        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+        state, views = {}, []
+        for name, value in self.__dict__.items():
+            view = _VIEWS.get(type(value))
+            if view is not None:
+                value = view[0](value)
+                views.append(name)
+            state[name] = value
+        return (_rebuild, (type(self), self.args, state, tuple(views)))
 
 
 class APIConnectionError(RocketLeadError):

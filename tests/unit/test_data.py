@@ -256,3 +256,18 @@ def test_nearest_filters_by_duration_and_refuses_naive_times() -> None:
     with pytest.raises(ValueError, match="limit"):
         av.nearest(START, limit=-1)
     assert av.nearest(START.astimezone(UTC))[0].start == START
+
+
+def test_read_only_header_views_on_an_error_survive_pickle() -> None:
+    from types import MappingProxyType
+
+    from multidict import CIMultiDict, CIMultiDictProxy
+
+    error = rl.InternalServerError("boom", status=500, method="GET", path="/p")
+    error.headers = CIMultiDictProxy(CIMultiDict({"X-Request-Id": "req-1"}))  # type: ignore[attr-defined]
+    error.meta = MappingProxyType({"a": 1})  # type: ignore[attr-defined]
+    for copied in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error)):
+        assert type(copied.headers) is CIMultiDictProxy
+        assert copied.headers["x-request-id"] == "req-1"
+        assert type(copied.meta) is MappingProxyType
+        assert copied.meta == {"a": 1}
