@@ -232,6 +232,7 @@ class RocketLeadClient:
             telemetry=make_telemetry(
                 telemetry, tracer_provider=tracer_provider, meter_provider=meter_provider
             ),
+            pool_of=None if _parent is None or session is not None else _parent._transport,
         )
         claims = SeatClaims() if seat_claims is None else seat_claims
         self._setup(transport, check_timeout(timeout), policy, claims, owner=True)
@@ -296,12 +297,12 @@ class RocketLeadClient:
     ) -> RocketLeadClient:
         """A copy of this client with other defaults, validated like the constructor's.
 
-        Changing only ``timeout``/``retry`` shares this client's session, seat claims and
-        hooks: closing the copy does nothing, the original owns the session. A different
-        ``base_url``, ``token`` or ``default_headers`` is another endpoint or identity: the
-        copy gets its own connection pool and seat claims (a ``session=`` you passed is still
-        shared) and must be closed itself (``async with`` or ``aclose()``). Everything else
-        (hooks, limits, ``clock``/``sleep``) is carried over.
+        Every copy shares this client's connection pool (its session), which this client owns:
+        close the original last. Changing only ``timeout``/``retry`` shares everything else too
+        (seat claims, hooks in flight); closing such a copy does nothing. A different
+        ``base_url``, ``token`` or ``default_headers`` is another endpoint or identity: that
+        copy has seat claims of its own, and closing it waits for its own calls and hooks but
+        leaves the shared pool open. Hooks, limits and ``clock``/``sleep`` are carried over.
         """
         options = dict(self._options)
         if base_url is not None:

@@ -163,6 +163,7 @@ class Transport:
         sleep: Callable[[float], Awaitable[None]] | None,
         default_headers: Mapping[str, str] | None = None,
         telemetry: Telemetry = NOOP,
+        pool_of: Transport | None = None,
     ) -> None:
         self.base_url = base_url
         self.telemetry = telemetry
@@ -176,7 +177,9 @@ class Transport:
         }
         self._json_headers = {**self._headers, "Content-Type": "application/json"}
         self._session = session
-        self._owns_session = session is None
+        # A with_options() copy for another endpoint or token borrows its original's pool.
+        self._pool_of = pool_of
+        self._owns_session = session is None and pool_of is None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._max_connections = max_connections
         self._max_response_bytes = max_response_bytes
@@ -195,6 +198,8 @@ class Transport:
         """The session, created on first use inside the running loop."""
         if self.closed:
             raise RuntimeError("this RocketLeadClient is closed")
+        if self._pool_of is not None:
+            return self._pool_of.session()
         loop = asyncio.get_running_loop()
         if self._session is None:
             self._session = aiohttp.ClientSession(
