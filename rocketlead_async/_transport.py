@@ -32,6 +32,7 @@ from ._retry import (
     retry_after_failure,
 )
 from ._secret import RedactedStr, scrub, scrub_bytes
+from ._telemetry import NOOP, Telemetry
 from ._version import __version__
 from .errors import (
     APIConnectionError,
@@ -163,9 +164,14 @@ class Transport:
         clock: Callable[[], float] | None,
         sleep: Callable[[float], Awaitable[None]] | None,
         default_headers: Mapping[str, str] | None = None,
+        telemetry: Telemetry = NOOP,
+        pool_of: Transport | None = None,
     ) -> None:
         self.base_url = base_url
         self._secret = token
+        self.telemetry = telemetry
+        url = URL(base_url)
+        self._host, self._port = url.host or "", url.port
         self._headers = {
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
@@ -174,7 +180,9 @@ class Transport:
         }
         self._json_headers = {**self._headers, "Content-Type": "application/json"}
         self._session = session
-        self._owns_session = session is None
+        # A with_options() copy for another endpoint or token borrows its original's pool.
+        self._pool_of = pool_of
+        self._owns_session = session is None and pool_of is None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._max_connections = max_connections
         self._max_response_bytes = max_response_bytes
@@ -194,6 +202,8 @@ class Transport:
         """The session, created on first use inside the running loop."""
         if self.closed:
             raise RuntimeError("this RocketLeadClient is closed")
+        if self._pool_of is not None:
+            return self._pool_of.session()
         loop = asyncio.get_running_loop()
         if self._session is None:
             self._session = aiohttp.ClientSession(
@@ -276,6 +286,10 @@ class Transport:
         raise failure
 
     async def _attempt(self, call: Call[T], number: int, deadline: float) -> T:
+        with self.telemetry.attempt(call.method, call.path, self._host, self._port, number) as span:
+            return await self._send(call, number, deadline, span)
+
+    async def _send(self, call: Call[T], number: int, deadline: float, span: Any) -> T:
         method, path = call.method, call.path
         started = self.clock()
         left = deadline - started
@@ -320,6 +334,7 @@ class Transport:
                         response.close()
                     else:
                         status = response.status
+                        span.status(status)
                         raw = await self._read(response, method, path)
                         headers = response.headers
         except asyncio.CancelledError:
@@ -405,6 +420,7 @@ class Transport:
     ) -> OutcomeUnknownError:
         """The unknown-outcome error for ``call`` (``error=None``: the caller was cancelled
         after sending), complete with its history, ready for the reporter."""
+        self.telemetry.outcome_unknown(call.method, call.path)
         status: int | None = None
         if error is None:
             reason = log_reason = "the calling task was cancelled after sending"

@@ -57,6 +57,7 @@ class RocketLeadError(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Exception's own __reduce__ calls cls(*args), which keyword-only __init__s refuse.
+        # Every attribute pickles as it is (headers are kept as a CIMultiDict for that).
         return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
@@ -102,10 +103,9 @@ class APIStatusError(RocketLeadError):
     ``retry_after`` the server's ``Retry-After`` in seconds when it sent one (429, 503).
     ``headers`` are the response headers (a read-only, case-insensitive ``CIMultiDictProxy``
     over a copy that pickles with the error; empty when the error was built without a
-    response) and
-    ``request_id`` the server's request id from the first of ``X-Request-Id``, ``Request-Id``,
-    ``X-Amzn-RequestId`` it sent (``None`` if none), for support tickets. The token is scrubbed
-    from all of them.
+    response) and ``request_id`` the server's request id from the first of ``X-Request-Id``,
+    ``Request-Id``, ``X-Amzn-RequestId`` it sent (``None`` if none), for support tickets. The
+    token is scrubbed from all of them.
     """
 
     def __init__(

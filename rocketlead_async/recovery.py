@@ -28,6 +28,7 @@ import attrs
 
 from ._retry import RetryPolicy
 from ._seats import Seat, SeatClaims, SeatClaimsProtocol
+from ._telemetry import NOOP, NOOP_BOOK, Telemetry
 from ._validate import (
     check_int,
     check_number,
@@ -295,6 +296,7 @@ class _Run:
     claims: SeatClaimsProtocol = attrs.field(factory=SeatClaims)
     held: Seat | None = None  # the seat this call has claimed, if any
     fetched_at: float | None = None  # when the alternatives' availability was requested
+    span: Any = NOOP_BOOK  # the book() span's handle: recovery steps become its events
 
     def hold(self, key: SlotKey | None, *, booked: bool = False) -> None:
         """Claim ``key``'s seat in place of the one held (``None``: just release)."""
@@ -349,6 +351,8 @@ class _Run:
         slot: Slot | None,
         **details: object,
     ) -> None:
+        resource_id = slot.resource_id if slot is not None else request.resource_id
+        self.span.event(kind.value, max(self.number, 1), resource_id)
         hook = self.policy.on_event
         if hook is None:
             return
@@ -526,6 +530,7 @@ async def book(
     retry: RetryPolicy | None = None,
     clock: Callable[[], float] = time.monotonic,
     claims: SeatClaimsProtocol | None = None,
+    telemetry: Telemetry = NOOP,
 ) -> BookingOutcome:
     """Book ``request``; if its slot is taken, book the best fresh alternative.
 
@@ -535,7 +540,8 @@ async def book(
     ``"deadline"``, ``"no_candidate"``, ``"declined"`` or ``"refetch_failed"`` (the refetch
     after a lost race failed; the error is the ``__cause__``). :class:`BookingOutcomeUnknown`,
     other errors of a POST, and cancellation go through unchanged. ``clock`` is the client's
-    monotonic clock; ``claims`` the seat claims shared with sibling calls (default: none).
+    monotonic clock; ``claims`` the seat claims shared with sibling calls (default: none);
+    ``telemetry`` the client's (a span for the call, its recovery steps as events).
     """
     if not isinstance(request, BookingRequest):
         raise TypeError(f"request must be a BookingRequest, not {type(request).__name__}")
@@ -556,11 +562,20 @@ async def book(
         deadline=started + budget,
         claims=SeatClaims() if claims is None else claims,
     )
-    try:
-        return await _book(run, request)
-    finally:
-        run.hold(None)
-        run.look(None)
+    with telemetry.book() as run.span:
+        try:
+            outcome = await _book(run, request)
+        except SlotRecoveryExhausted as exhausted:
+            run.span.outcome(exhausted.reason, len(exhausted.attempts), False)
+            raise
+        except BookingOutcomeUnknown as unknown:
+            run.span.outcome("unknown", len(unknown.attempts) or 1, False)
+            raise
+        finally:
+            run.hold(None)
+            run.look(None)
+        run.span.outcome("booked", len(outcome.attempts), outcome.recovered)
+        return outcome
 
 
 async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:

@@ -89,6 +89,7 @@ class BookingsResource(Resource):
             retry=retry,
             clock=client._transport.clock,
             claims=client.seat_claims,
+            telemetry=client._transport.telemetry,
         )
 
 
