@@ -237,7 +237,6 @@ def rank_candidates(
 # -- the strategy -------------------------------------------------------------------------------
 
 
-
 async def _within(awaitable: Awaitable[T], timeout: float) -> T:
     """``awaitable``'s result, cancelled with ``TimeoutError`` after ``timeout`` seconds.
 
