@@ -26,6 +26,7 @@ from typing import Any, Literal, NoReturn, Protocol, TypeVar
 
 import attrs
 
+from ._outcomes import LateOutcome, OutcomeReporter
 from ._retry import RetryPolicy
 from ._seats import Seat, SeatClaims, SeatClaimsProtocol
 from ._validate import (
@@ -76,6 +77,10 @@ class RecoveryEventKind(str, enum.Enum):
 
     ATTEMPT = "attempt"
     """A booking POST is about to be sent."""
+    SENT = "sent"
+    """The POST started going on the wire: from now on the booking may exist (before it,
+    nothing was sent). Delivered synchronously from the write, never awaited: an async
+    ``on_event`` hook's coroutine runs as a task of its own."""
     SLOT_TAKEN = "slot_taken"
     """The slot went to another caller (400 no longer available)."""
     REFETCHED = "refetched"
@@ -111,6 +116,7 @@ class _BookingsAPI(Protocol):
         timeout: float | None = ...,
         retry: RetryPolicy | None = ...,
         attempts: Sequence[Attempt] | None = ...,
+        on_sent: Callable[[], None] | None = ...,
     ) -> Booking: ...
 
 
@@ -158,8 +164,6 @@ class BookingOutcome:
     attempts: tuple[Attempt, ...]
     recovered: bool
     original_request: BookingRequest
-
-
 
 
 def _picker(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
@@ -310,6 +314,7 @@ class _Run:
     claims: SeatClaimsProtocol = attrs.field(factory=SeatClaims)
     held: Seat | None = None  # the seat this call has claimed, if any
     fetched_at: float | None = None  # when the alternatives' availability was requested
+    reporter: OutcomeReporter = attrs.field(factory=OutcomeReporter)
 
     def hold(self, key: SlotKey | None, *, booked: bool = False) -> None:
         """Claim ``key``'s seat in place of the one held (``None``: just release)."""
@@ -357,6 +362,18 @@ class _Run:
             return await _within(result, max(self.left(), 0.0))
         return result
 
+    def event(
+        self, kind: RecoveryEventKind, request: BookingRequest, slot: Slot | None, **details: object
+    ) -> RecoveryEvent:
+        return RecoveryEvent(
+            kind=kind,
+            attempt=max(self.number, 1),
+            slot=slot,
+            elapsed=self.now() - self.started,
+            request=request,
+            **details,  # type: ignore[arg-type]
+        )
+
     async def emit(
         self,
         kind: RecoveryEventKind,
@@ -367,19 +384,17 @@ class _Run:
         hook = self.policy.on_event
         if hook is None:
             return
-        event = RecoveryEvent(
-            kind=kind,
-            attempt=max(self.number, 1),
-            slot=slot,
-            elapsed=self.now() - self.started,
-            request=request,
-            **details,  # type: ignore[arg-type]
-        )
         try:
-            await self.settle(hook(event))
+            await self.settle(hook(self.event(kind, request, slot, **details)))
         except Exception:
             # A broken or slow progress callback must not cost the caller their booking.
             logger.exception("SlotRecovery.on_event failed for %s", kind.value)
+
+    def sent(self, request: BookingRequest, slot: Slot | None) -> None:
+        """The ``sent`` event, from inside the POST's write: called, never awaited."""
+        self.reporter.call_hook(
+            self.policy.on_event, self.event(RecoveryEventKind.SENT, request, slot), "on_event"
+        )
 
     async def require_time(self, request: BookingRequest) -> None:
         """Give up unless a POST can start: with any budget left for the first, with
@@ -388,12 +403,17 @@ class _Run:
         if left <= 0 or (self.attempts and left < self.policy.min_attempt_time):
             await self.give_up("deadline", request)
 
-    async def post(self, request: BookingRequest) -> Booking:
+    async def post(self, request: BookingRequest, slot: Slot | None) -> Booking:
         """One booking POST, recorded in the history whatever its result."""
         posted = self.now()
+        on_sent = None if self.policy.on_event is None else lambda: self.sent(request, slot)
         try:
             booking = await self.client.bookings.create(
-                request, timeout=self.left(), retry=self.retry, attempts=self.attempts
+                request,
+                timeout=self.left(),
+                retry=self.retry,
+                attempts=self.attempts,
+                on_sent=on_sent,
             )
         except BaseException as error:
             self.hold(None)  # answered or abandoned: the seat is no longer being charged
@@ -541,6 +561,7 @@ async def book(
     retry: RetryPolicy | None = None,
     clock: Callable[[], float] = time.monotonic,
     claims: SeatClaimsProtocol | None = None,
+    reporter: OutcomeReporter | None = None,
 ) -> BookingOutcome:
     """Book ``request``; if its slot is taken, book the best fresh alternative.
 
@@ -550,7 +571,9 @@ async def book(
     ``"deadline"``, ``"no_candidate"``, ``"declined"`` or ``"refetch_failed"`` (the refetch
     after a lost race failed; the error is the ``__cause__``). :class:`BookingOutcomeUnknown`,
     other errors of a POST, and cancellation go through unchanged. ``clock`` is the client's
-    monotonic clock; ``claims`` the seat claims shared with sibling calls (default: none).
+    monotonic clock; ``claims`` the seat claims shared with sibling calls (default: none);
+    ``reporter`` the client's, which hears of a booking that exists when the caller is
+    cancelled (a :class:`LateOutcome`) and runs async ``sent`` hooks.
     """
     if not isinstance(request, BookingRequest):
         raise TypeError(f"request must be a BookingRequest, not {type(request).__name__}")
@@ -570,6 +593,7 @@ async def book(
         started=started,
         deadline=started + budget,
         claims=SeatClaims() if claims is None else claims,
+        reporter=OutcomeReporter() if reporter is None else reporter,
     )
     try:
         return await _book(run, request)
@@ -587,7 +611,7 @@ async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
         await run.emit(RecoveryEventKind.ATTEMPT, current, current_slot)
         await run.require_time(current)  # the on_event hook may have used it
         try:
-            booking = await run.post(current)
+            booking = await run.post(current, current_slot)
         except SlotUnavailableError:  # its traceback is gone already (see _Run.post)
             run.tried.add(_request_key(current))
             await run.emit(RecoveryEventKind.SLOT_TAKEN, current, current_slot)
@@ -599,7 +623,11 @@ async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
             try:
                 await run.emit(RecoveryEventKind.BOOKED, current, current_slot, booking=booking)
             except asyncio.CancelledError:
+                # The caller left while hearing "booked" (the agent was saying it): the booking
+                # stands and must not be forgotten.
                 logger.warning("book() cancelled after booking %s; the booking stands", booking.id)
+                attempts = tuple(run.attempts)
+                run.reporter.late(LateOutcome(current, booking, None, attempts))
                 raise
             return BookingOutcome(
                 booking=booking,
