@@ -26,8 +26,12 @@ async def test_a_hundred_desks_never_double_book_and_never_orphan_a_booking() ->
         # "unknown", never booked again.
         fake.faults.add(BOOKINGS, Fault.drop_after_commit(), times=3)
         unknowns: list[rl.OutcomeUnknownError] = []
+        lates: list[rl.LateOutcome] = []
         async with rl.RocketLeadClient(
-            fake.tokens.write, base_url=fake.url, on_outcome_unknown=unknowns.append
+            fake.tokens.write,
+            base_url=fake.url,
+            on_outcome_unknown=unknowns.append,
+            on_late_outcome=lates.append,
         ) as client:
             logs = await play(client, fake, callers=CALLERS, seed=7)
 
@@ -59,6 +63,8 @@ async def test_a_hundred_desks_never_double_book_and_never_orphan_a_booking() ->
         }
         print(f"\nstorm: {figures}")
         assert (double, orphans) == (0, 0)
+        # The desks never cancel a written POST: nothing was left to the client's late path.
+        assert lates == []
         assert fake.overbooked() == {}
         # The storm is a storm: every kind of barge-in happened, and calls were cancelled.
         assert set(barge_ins) == set(BARGE_INS)
