@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 import pytest
-from reliability._support import until
+from reliability._support import BlockingSleep, until
 
 import rocketlead_async as rl
 from rocketlead_async.testing import DemoOrg, FakeRocketLead, Fault
@@ -151,6 +151,28 @@ async def test_create_cancelled_before_its_post_is_written_sends_nothing_ever(
         await cancel(call)
         await blocker  # the connection comes free: the cancelled POST must not use it
     assert fake.request_count(BOOKINGS) == 0
+    assert (told.late, told.unknown, held(fake)) == ([], [], [])
+
+
+async def test_create_cancelled_in_its_backoff_sends_no_second_post(
+    fake: FakeRocketLead, demo: DemoOrg, told: Told
+) -> None:
+    """The API refused the POST (503 in its own envelope, safe to repeat); the caller leaves
+    while the client backs off: the repeat is never sent."""
+    sleep = BlockingSleep()
+    async with rl.RocketLeadClient(
+        fake.tokens.write,
+        base_url=fake.url,
+        sleep=sleep,
+        on_late_outcome=told.late.append,
+        on_outcome_unknown=told.unknown.append,
+    ) as client:
+        fake.faults.add(BOOKINGS, Fault.status(503))
+        call = asyncio.ensure_future(client.bookings.create(trainer_request(demo)))
+        await sleep.entered.wait()
+        await cancel(call)
+        sleep.release.set()
+    assert fake.request_count(BOOKINGS) == 1
     assert (told.late, told.unknown, held(fake)) == ([], [], [])
 
 
