@@ -121,6 +121,10 @@ class _Body(aiohttp.BytesPayload):
         await super().write_with_length(writer, content_length)
 
     def _start(self, writer: AbstractStreamWriter) -> None:
+        if self._wire is not None and self._wire.left:
+            # The caller was cancelled before a byte of the body went out (aiohttp writes it
+            # from a task of its own, which may run after the cancellation): never send it.
+            raise aiohttp.ClientConnectionError("the caller left before the request was written")
         if self.stale or _unsolicited(writer):
             self.stale = True
             raise aiohttp.ClientConnectionError("the connection held unsolicited data")

@@ -451,7 +451,17 @@ class BookingDesk:
             if not flight.cancelled_by_desk:
                 self._land(flight)
                 raise
-            result = self._failed(flight, "abandoned", ())
+            if flight.posting:
+                # aiohttp writes the body from a task of its own: it went out between the
+                # decision to stop and the stop. It may have booked: never book again blindly.
+                result = DeskResult(
+                    "unknown",
+                    self.phrases.unknown.format(when=flight.offered.spoken),
+                    slot=flight.offered,
+                    reason="unknown",
+                )
+            else:
+                result = self._failed(flight, "abandoned", ())
         except BaseException:
             self._land(flight)
             raise
