@@ -37,6 +37,7 @@ from ._validate import (
     check_timeout,
     validator,
 )
+from ._wait import within
 from .errors import (
     BookingOutcomeUnknown,
     DeadlineExceeded,
@@ -187,14 +188,16 @@ class SlotRecovery:
       start at or after the original), ``"same_time_any_resource"``, or a callable
       ``(request, ranked candidates) -> Slot | None``.
     - ``spread``: a named picker picks at random among the ``spread`` best-ranked candidates
-      (default 4), weighted by their free seats, so agents that cannot see each other's claims
+      (default 8), weighted by their free seats, so agents that cannot see each other's claims
       (one client per caller, processes of their own) do not all charge the same next slot;
-      1 = always the best. Chosen by measurement (``benchmarks/fleet.py``): with one client per
-      caller, ``spread=1`` books no more callers than the docs' naive loop; ``spread=4`` books
-      about twice as many, and costs calls sharing a client nothing. Calls whose claims are
-      shared (one client, or ``RedisSeatClaims``) also rank a slot whose seats the others are
-      all charging last; with ``RedisSeatClaims`` the best-ranked slot with a seat left is
-      claimed atomically, and ``spread`` matters only when Redis cannot be asked.
+      1 = always the best. Chosen by measurement (``benchmarks/fleet.py``, one client per
+      caller): ``spread=1`` books no more callers than the docs' naive loop, ``spread=4`` about
+      88%, ``spread=8`` all of them with about 2 POSTs; the slots within 30 minutes overlap the
+      taken hour and share its capacity, so a herd needs the hour-away ones too. Calls sharing
+      a client book all with 1.9 POSTs at any spread. Calls whose claims are shared (one
+      client, or ``RedisSeatClaims``) also rank a slot whose seats the others are all charging
+      last; with ``RedisSeatClaims`` the best-ranked slot with a seat left is claimed
+      atomically, and ``spread`` matters only when Redis cannot be asked.
     - ``pin_resource``: only alternatives on the request's resource (if the request names one).
     - ``on_event``: called (sync or async) with a :class:`RecoveryEvent` per step; its errors are
       logged and ignored.
@@ -213,7 +216,7 @@ class SlotRecovery:
         default=timedelta(hours=3), validator=validator(check_timedelta)
     )
     picker: PickerName | Picker = attrs.field(default="nearest", validator=_picker)
-    spread: int = attrs.field(default=4, validator=validator(check_int, minimum=1))
+    spread: int = attrs.field(default=8, validator=validator(check_int, minimum=1))
     pin_resource: bool = False
     not_before: datetime | None = attrs.field(
         default=None, validator=validator(check_optional_aware)
@@ -265,25 +268,6 @@ def rank_candidates(
 
 
 # -- the strategy -------------------------------------------------------------------------------
-
-
-async def _within(awaitable: Awaitable[T], timeout: float) -> T:
-    """``awaitable``'s result, cancelled with ``TimeoutError`` after ``timeout`` seconds.
-
-    Not ``asyncio.wait_for``: before Python 3.12 it returns the result and swallows the
-    caller's cancellation when both arrive in the same loop turn, and ``book()`` would then
-    POST for a caller who has already left.
-    """
-    task = asyncio.ensure_future(awaitable)
-    try:
-        done, _ = await asyncio.wait({task}, timeout=timeout)
-    except asyncio.CancelledError:
-        task.cancel()
-        raise
-    if not done:
-        task.cancel()
-        raise asyncio.TimeoutError
-    return task.result()
 
 
 _GIVE_UP_MESSAGES: dict[RecoveryReason, str] = {
@@ -359,7 +343,7 @@ class _Run:
         """A hook's result; an awaitable one is awaited within the budget left, because the
         call's ``timeout`` bounds everything ``book()`` waits for, hooks included."""
         if inspect.isawaitable(result):
-            return await _within(result, max(self.left(), 0.0))
+            return await within(result, max(self.left(), 0.0))
         return result
 
     def event(
