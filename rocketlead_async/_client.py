@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from ._outcomes import OutcomeReporter, OutcomeUnknownHook
+from ._outcomes import LateOutcomeHook, OutcomeReporter, OutcomeUnknownHook
 from ._retry import RetryPolicy, check_retry
 from ._seats import SeatClaims, SeatClaimsProtocol
 from ._secret import RedactedStr, check_token, scrub
@@ -145,6 +145,12 @@ class RocketLeadClient:
       sent, so an application can reconcile a booking that may exist. An async hook runs as a
       task of its own (the call raises at once, its budget untouched); :meth:`aclose` waits
       for it. Its errors are logged.
+    - ``on_late_outcome``: called (sync or async, as a task; errors logged) exactly once with a
+      :class:`LateOutcome` when the task awaiting ``bookings.create()``/``bookings.book()`` was
+      cancelled after the booking POST was written (a caller barging in, a tool timeout): the
+      client reads the answer on, within the call's budget, and delivers the booking or the
+      definite error here; an answer it cannot learn goes to ``on_outcome_unknown`` instead,
+      never to both. Without it, such a POST is reported to ``on_outcome_unknown`` at once.
     - ``max_connections``: connection-pool bound of the SDK's session.
     - ``max_response_bytes``: larger answers are refused unread.
     - ``seat_claims``: how ``bookings.book()`` calls keep out of each other's way after a lost
@@ -163,6 +169,7 @@ class RocketLeadClient:
         retry: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
         on_outcome_unknown: OutcomeUnknownHook | None = None,
+        on_late_outcome: LateOutcomeHook | None = None,
         max_connections: int = 100,
         max_response_bytes: int = 8 * 1024 * 1024,
         seat_claims: SeatClaimsProtocol | None = None,
@@ -178,6 +185,12 @@ class RocketLeadClient:
         if isinstance(token, str):
             token = RedactedStr(token)  # if a check below raises, traceback locals show '***'
         secret = check_token(os.environ.get(TOKEN_ENV, "") if token is None else token)
+        for name, hook in (
+            ("on_outcome_unknown", on_outcome_unknown),
+            ("on_late_outcome", on_late_outcome),
+        ):
+            if hook is not None and not callable(hook):
+                raise TypeError(f"{name} must be callable or None, not {type(hook).__name__}")
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise TypeError("session must be an aiohttp.ClientSession")
         if seat_claims is not None and not isinstance(seat_claims, SeatClaimsProtocol):
@@ -231,7 +244,7 @@ class RocketLeadClient:
             session=session,
             max_connections=max_connections,
             max_response_bytes=max_response_bytes,
-            reporter=OutcomeReporter(on_outcome_unknown),
+            reporter=OutcomeReporter(on_outcome_unknown, on_late_outcome),
             clock=clock,
             sleep=sleep,
             default_headers=headers,

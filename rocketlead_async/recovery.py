@@ -26,6 +26,7 @@ from typing import Any, Literal, NoReturn, Protocol, TypeVar
 
 import attrs
 
+from ._outcomes import LateOutcome, OutcomeReporter
 from ._retry import RetryPolicy
 from ._seats import Seat, SeatClaims, SeatClaimsProtocol
 from ._telemetry import NOOP, NOOP_BOOK, Telemetry
@@ -78,6 +79,10 @@ class RecoveryEventKind(str, enum.Enum):
 
     ATTEMPT = "attempt"
     """A booking POST is about to be sent."""
+    SENT = "sent"
+    """The POST started going on the wire: from now on the booking may exist (before it,
+    nothing was sent). Delivered synchronously from the write, never awaited: an async
+    ``on_event`` hook's coroutine runs as a task of its own."""
     SLOT_TAKEN = "slot_taken"
     """The slot went to another caller (400 no longer available)."""
     REFETCHED = "refetched"
@@ -113,6 +118,7 @@ class _BookingsAPI(Protocol):
         timeout: float | None = ...,
         retry: RetryPolicy | None = ...,
         attempts: Sequence[Attempt] | None = ...,
+        on_sent: Callable[[], None] | None = ...,
     ) -> Booking: ...
 
 
@@ -296,6 +302,7 @@ class _Run:
     claims: SeatClaimsProtocol = attrs.field(factory=SeatClaims)
     held: Seat | None = None  # the seat this call has claimed, if any
     fetched_at: float | None = None  # when the alternatives' availability was requested
+    reporter: OutcomeReporter = attrs.field(factory=OutcomeReporter)
     span: Any = NOOP_BOOK  # the book() span's handle: recovery steps become its events
 
     def hold(self, key: SlotKey | None, *, booked: bool = False) -> None:
@@ -344,6 +351,18 @@ class _Run:
             return await within(result, max(self.left(), 0.0))
         return result
 
+    def event(
+        self, kind: RecoveryEventKind, request: BookingRequest, slot: Slot | None, **details: object
+    ) -> RecoveryEvent:
+        return RecoveryEvent(
+            kind=kind,
+            attempt=max(self.number, 1),
+            slot=slot,
+            elapsed=self.now() - self.started,
+            request=request,
+            **details,  # type: ignore[arg-type]
+        )
+
     async def emit(
         self,
         kind: RecoveryEventKind,
@@ -356,19 +375,17 @@ class _Run:
         hook = self.policy.on_event
         if hook is None:
             return
-        event = RecoveryEvent(
-            kind=kind,
-            attempt=max(self.number, 1),
-            slot=slot,
-            elapsed=self.now() - self.started,
-            request=request,
-            **details,  # type: ignore[arg-type]
-        )
         try:
-            await self.settle(hook(event))
+            await self.settle(hook(self.event(kind, request, slot, **details)))
         except Exception:
             # A broken or slow progress callback must not cost the caller their booking.
             logger.exception("SlotRecovery.on_event failed for %s", kind.value)
+
+    def sent(self, request: BookingRequest, slot: Slot | None) -> None:
+        """The ``sent`` event, from inside the POST's write: called, never awaited."""
+        self.reporter.call_hook(
+            self.policy.on_event, self.event(RecoveryEventKind.SENT, request, slot), "on_event"
+        )
 
     async def require_time(self, request: BookingRequest) -> None:
         """Give up unless a POST can start: with any budget left for the first, with
@@ -377,12 +394,17 @@ class _Run:
         if left <= 0 or (self.attempts and left < self.policy.min_attempt_time):
             await self.give_up("deadline", request)
 
-    async def post(self, request: BookingRequest) -> Booking:
+    async def post(self, request: BookingRequest, slot: Slot | None) -> Booking:
         """One booking POST, recorded in the history whatever its result."""
         posted = self.now()
+        on_sent = None if self.policy.on_event is None else lambda: self.sent(request, slot)
         try:
             booking = await self.client.bookings.create(
-                request, timeout=self.left(), retry=self.retry, attempts=self.attempts
+                request,
+                timeout=self.left(),
+                retry=self.retry,
+                attempts=self.attempts,
+                on_sent=on_sent,
             )
         except BaseException as error:
             self.hold(None)  # answered or abandoned: the seat is no longer being charged
@@ -530,6 +552,7 @@ async def book(
     retry: RetryPolicy | None = None,
     clock: Callable[[], float] = time.monotonic,
     claims: SeatClaimsProtocol | None = None,
+    reporter: OutcomeReporter | None = None,
     telemetry: Telemetry = NOOP,
 ) -> BookingOutcome:
     """Book ``request``; if its slot is taken, book the best fresh alternative.
@@ -541,7 +564,9 @@ async def book(
     after a lost race failed; the error is the ``__cause__``). :class:`BookingOutcomeUnknown`,
     other errors of a POST, and cancellation go through unchanged. ``clock`` is the client's
     monotonic clock; ``claims`` the seat claims shared with sibling calls (default: none);
-    ``telemetry`` the client's (a span for the call, its recovery steps as events).
+    ``reporter`` the client's, which hears of a booking that exists when the caller is
+    cancelled (a :class:`LateOutcome`) and runs async ``sent`` hooks; ``telemetry`` the
+    client's (a span for the call, its recovery steps as events).
     """
     if not isinstance(request, BookingRequest):
         raise TypeError(f"request must be a BookingRequest, not {type(request).__name__}")
@@ -561,6 +586,7 @@ async def book(
         started=started,
         deadline=started + budget,
         claims=SeatClaims() if claims is None else claims,
+        reporter=OutcomeReporter() if reporter is None else reporter,
     )
     with telemetry.book() as run.span:
         try:
@@ -587,9 +613,10 @@ async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
         await run.emit(RecoveryEventKind.ATTEMPT, current, current_slot)
         await run.require_time(current)  # the on_event hook may have used it
         try:
-            booking = await run.post(current)
+            booking = await run.post(current, current_slot)
         except SlotUnavailableError as taken:
-            # Kept in the history, not raised: without frames, which hold this run alive.
+            # Kept in the history, not raised: without the frames it crossed on its way here
+            # (post()'s among them), which would hold this run alive in a reference cycle.
             taken.__traceback__ = None
             run.tried.add(_request_key(current))
             await run.emit(RecoveryEventKind.SLOT_TAKEN, current, current_slot)
@@ -601,7 +628,11 @@ async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
             try:
                 await run.emit(RecoveryEventKind.BOOKED, current, current_slot, booking=booking)
             except asyncio.CancelledError:
+                # The caller left while hearing "booked" (the agent was saying it): the booking
+                # stands and must not be forgotten.
                 logger.warning("book() cancelled after booking %s; the booking stands", booking.id)
+                attempts = tuple(run.attempts)
+                run.reporter.late(LateOutcome(current, booking, None, attempts))
                 raise
             return BookingOutcome(
                 booking=booking,

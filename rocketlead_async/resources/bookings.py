@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from .._convert import unstructure
@@ -36,6 +36,7 @@ class BookingsResource(Resource):
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
         attempts: Sequence[Attempt] | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> Booking:
         """Book one slot, once. Raises :class:`SlotUnavailableError` if the slot filled since
         availability was fetched, and :class:`BookingOutcomeUnknown` if the POST may have booked
@@ -43,7 +44,11 @@ class BookingsResource(Resource):
 
         ``attempts``: earlier attempts of the same booking (``book()`` passes its history); a
         :class:`BookingOutcomeUnknown` then carries them, this POST last, before
-        ``on_outcome_unknown`` sees it. Without it the error's ``attempts`` is empty."""
+        ``on_outcome_unknown`` sees it. Without it the error's ``attempts`` is empty.
+
+        ``on_sent``: called synchronously (never awaited) when the POST starts going on the
+        wire: from then on the booking may exist; before it, nothing was sent. If the caller is
+        cancelled after that, the client's ``on_late_outcome`` (if set) gets the answer."""
         if not isinstance(request, BookingRequest):
             raise TypeError(f"request must be a BookingRequest, not {type(request).__name__}")
         return await self._send(
@@ -56,6 +61,8 @@ class BookingsResource(Resource):
             request=request,
             unknown_error=BookingOutcomeUnknown,
             history=attempts,
+            late=True,
+            on_sent=on_sent,
         )
 
     async def delete(
@@ -90,6 +97,7 @@ class BookingsResource(Resource):
             clock=client._transport.clock,
             claims=client.seat_claims,
             telemetry=client._transport.telemetry,
+            reporter=client._transport.reporter,
         )
 
 
