@@ -13,10 +13,11 @@ connection per caller), says ready, and all callers start when the parent says g
 Rows (strategies):
 
 - ``naive``: the API docs' loop (see contention.py), 3 POSTs.
-- ``spread1``: ``book()`` with ``SlotRecovery(spread=1)``: the nearest slot.
+- ``spread1``: ``book()`` with ``SlotRecovery()`` as shipped (``spread=1``): the nearest slot.
 - ``spread4``: ``book()`` with ``spread=4`` (seeded per caller).
-- ``default``: ``book()`` with ``SlotRecovery()`` as shipped (``spread=8``).
-- ``redis``: ``book()`` with ``SlotRecovery()`` and
+- ``spread8``: ``book()`` with ``spread=8``, the README's advice for one client per caller.
+- ``redis``: ``book()`` with ``SlotRecovery(spread=8)`` (the fallback when Redis cannot be
+  asked) and
   ``RocketLeadClient(seat_claims=RedisSeatClaims(...))``, one ``RedisSeatClaims`` per process
   (shared by its callers' clients, as the README recommends) on a real redis-server on loopback.
 - ``redis_down``: the same, with the Redis server killed 40 ms after go (after the first POSTs
@@ -62,10 +63,10 @@ __all__ = ["STRATEGIES", "run"]
 
 STRATEGIES: dict[str, str] = {
     "naive": "docs loop: refetch, first available, 3 POSTs",
-    "spread1": "book(), SlotRecovery(spread=1)",
+    "spread1": "book(), SlotRecovery() as shipped (spread=1)",
     "spread4": "book(), SlotRecovery(spread=4)",
-    "default": "book(), SlotRecovery() as shipped (spread=8)",
-    "redis": "book(), SlotRecovery(), RedisSeatClaims (one per process)",
+    "spread8": "book(), SlotRecovery(spread=8)",
+    "redis": "book(), SlotRecovery(spread=8), RedisSeatClaims (one per process)",
     "redis_down": "as redis; the Redis server is killed 40 ms after go",
 }
 REDIS_STRATEGIES = ("redis", "redis_down")
@@ -102,10 +103,10 @@ class _Plan:
 
 
 async def _book(
-    client: RocketLeadClient, plan: _Plan, caller: int, result: Result, spread: int | None
+    client: RocketLeadClient, plan: _Plan, caller: int, result: Result, spread: int
 ) -> None:
     rng = random.Random(f"rocketlead-fleet/{plan.callers}/{caller}")
-    recovery = SlotRecovery(rng=rng) if spread is None else SlotRecovery(spread=spread, rng=rng)
+    recovery = SlotRecovery(spread=spread, rng=rng)
     try:
         outcome = await client.bookings.book(plan.request(caller), recovery=recovery)
     except SlotRecoveryExhausted as exhausted:
@@ -119,7 +120,7 @@ async def _book(
 async def _worker_row(spec: dict[str, Any], lines: asyncio.StreamReader) -> dict[str, Any]:
     plan, strategy = _Plan(spec), spec["strategy"]
     callers: list[int] = spec["caller_ids"]
-    spread = {"spread1": 1, "spread4": 4}.get(strategy)
+    spread = {"spread4": 4, "spread8": 8, "redis": 8, "redis_down": 8}.get(strategy, 1)
     async with contextlib.AsyncExitStack() as stack:
         claims: SeatClaimsProtocol | None = None
         redis: Any = None

@@ -6,6 +6,7 @@ slot-race recovery (``client.bookings.book``) for voice agents that book while t
 
 from . import _logs, errors
 from ._client import DEFAULT_BASE_URL, RocketLeadClient
+from ._outcomes import LateOutcome
 from ._retry import NO_RETRY, RetryPolicy
 from ._seats import Seat, SeatClaims, SeatClaimsProtocol
 from ._version import __version__
@@ -93,6 +94,7 @@ __all__ = [
     "FieldValidation",
     "Id",
     "InternalServerError",
+    "LateOutcome",
     "LeadEntry",
     "LeadRequest",
     "LeadState",

@@ -88,6 +88,8 @@ class Resource:
         request: Any = None,
         unknown_error: type[OutcomeUnknownError] = OutcomeUnknownError,
         history: Sequence[Attempt] | None = None,
+        late: bool = False,
+        on_sent: Callable[[], None] | None = None,
     ) -> Call[T]:
         client = self._client
         return Call(
@@ -101,6 +103,8 @@ class Resource:
             request=request,
             unknown_error=unknown_error,
             history=None if history is None else tuple(history),
+            late=late,
+            on_sent=on_sent,
         )
 
     async def _get(
@@ -143,6 +147,8 @@ class Resource:
         request: Any = None,
         unknown_error: type[OutcomeUnknownError] = OutcomeUnknownError,
         history: Sequence[Attempt] | None = None,
+        late: bool = False,
+        on_sent: Callable[[], None] | None = None,
     ) -> T:
         call: Call[T] = self._call(
             method,
@@ -154,5 +160,7 @@ class Resource:
             request=request,
             unknown_error=unknown_error,
             history=history,
+            late=late,
+            on_sent=on_sent,
         )
         return await self._client._transport.request(call)
