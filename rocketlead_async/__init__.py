@@ -11,6 +11,7 @@ from ._seats import Seat, SeatClaims, SeatClaimsProtocol
 from ._version import __version__
 from ._wire import from_dict, to_dict, to_json
 from .claims import RedisSeatClaims
+from .desk import BookingDesk, DeskResult, DeskStatus, OfferedSlot, Phrases
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -80,12 +81,15 @@ __all__ = [
     "AvailabilityMeta",
     "BadRequestError",
     "Booking",
+    "BookingDesk",
     "BookingOutcome",
     "BookingOutcomeUnknown",
     "BookingRequest",
     "Calendar",
     "ConflictError",
     "DeadlineExceeded",
+    "DeskResult",
+    "DeskStatus",
     "FieldValidation",
     "Id",
     "InternalServerError",
@@ -93,8 +97,10 @@ __all__ = [
     "LeadRequest",
     "LeadState",
     "NotFoundError",
+    "OfferedSlot",
     "OutcomeUnknownError",
     "PermissionDeniedError",
+    "Phrases",
     "Picker",
     "RateLimitError",
     "RecoveryEvent",

@@ -324,6 +324,10 @@ async def _fake_server(args: argparse.Namespace) -> int:
 
 
 async def _demo(args: argparse.Namespace) -> int:
+    if args.scene == "barge-in":
+        from ._demo_barge_in import run_barge_in
+
+        return await run_barge_in(callers=args.callers, seed=args.seed, as_json=args.json)
     from ._demo import run_demo
 
     return await run_demo(callers=args.callers, seed=args.seed, as_json=args.json)
@@ -417,6 +421,13 @@ def _parser() -> argparse.ArgumentParser:
         "--callers", type=_callers, default=20, help="concurrent callers (default 20)"
     )
     demo.add_argument("--seed", type=int, default=0, help="fake data and randomness seed")
+    demo.add_argument(
+        "--scene",
+        choices=("rush", "barge-in"),
+        default="rush",
+        help="rush: many callers want one hour; barge-in: callers interrupt mid-booking and "
+        "LLMs repeat tool calls (BookingDesk)",
+    )
     return parser
 
 

@@ -20,7 +20,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 import attrs
 
@@ -239,6 +239,26 @@ _DEFAULT_RECOVERY = SlotRecovery()  # frozen, so one serves every book() call wi
 
 # -- the strategy -------------------------------------------------------------------------------
 
+
+async def _within(awaitable: Awaitable[T], timeout: float) -> T:
+    """``awaitable``'s result, cancelled with ``TimeoutError`` after ``timeout`` seconds.
+
+    Not ``asyncio.wait_for``: before Python 3.12 it returns the result and swallows the
+    caller's cancellation when both arrive in the same loop turn, and ``book()`` would then
+    POST for a caller who has already left.
+    """
+    task = asyncio.ensure_future(awaitable)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()
+        raise asyncio.TimeoutError
+    return task.result()
+
+
 _GIVE_UP_MESSAGES: dict[RecoveryReason, str] = {
     "max_attempts": "the slot was taken on every booking attempt",
     "deadline": "the time budget ran out before a booking could be made",
@@ -309,7 +329,7 @@ class _Run:
         """A hook's result; an awaitable one is awaited within the budget left, because the
         call's ``timeout`` bounds everything ``book()`` waits for, hooks included."""
         if inspect.isawaitable(result):
-            return cast(T, await asyncio.wait_for(result, timeout=max(self.left(), 0.0)))
+            return await _within(result, max(self.left(), 0.0))
         return result
 
     async def emit(
