@@ -12,10 +12,12 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from ._retry import RetryPolicy
+from ._outcomes import OutcomeReporter, OutcomeUnknownHook
+from ._retry import RetryPolicy, check_retry
 from ._seats import SeatClaims, SeatClaimsProtocol
-from ._secret import RedactedStr, check_token
-from ._transport import OutcomeUnknownHook, Transport
+from ._secret import RedactedStr, check_token, scrub
+from ._transport import Transport
+from ._validate import check_int, check_timeout
 from .resources import (
     AppointmentTypeResourceMappingsResource,
     AppointmentTypesResource,
@@ -29,7 +31,6 @@ from .resources import (
     ResourcesResource,
     TablesResource,
 )
-from .resources._base import check_retry, check_timeout
 
 __all__ = ["DEFAULT_BASE_URL", "RocketLeadClient"]
 
@@ -121,6 +122,9 @@ class RocketLeadClient:
     session is created lazily inside the running loop; a ``session`` you pass is used as-is and
     never closed by the client (aiohttp may then silently resend a GET/DELETE once on a dropped
     keep-alive connection; sessions the SDK creates turn that off so every retry is counted).
+    Each request sets its own ``raise_for_status=False``, ``auto_decompress=True``,
+    ``allow_redirects=False`` and no middlewares, so a session's defaults never change what
+    the SDK sees or how often it sends.
 
     - ``token``: ``rocketlead_...``; default: the ``ROCKETLEAD_API_TOKEN`` environment variable.
     - ``base_url``: the API root; default: ``ROCKETLEAD_BASE_URL``, else the production API.
@@ -134,7 +138,9 @@ class RocketLeadClient:
     - ``retry``: default :class:`RetryPolicy`.
     - ``on_outcome_unknown``: called (sync or async) exactly once with each
       :class:`OutcomeUnknownError`, also when the calling task was cancelled after the POST was
-      sent, so an application can reconcile a booking that may exist.
+      sent, so an application can reconcile a booking that may exist. An async hook runs as a
+      task of its own (the call raises at once, its budget untouched); :meth:`aclose` waits
+      for it. Its errors are logged.
     - ``max_connections``: connection-pool bound of the SDK's session.
     - ``max_response_bytes``: larger answers are refused unread.
     - ``seat_claims``: how ``bookings.book()`` calls keep out of each other's way after a lost
@@ -172,17 +178,17 @@ class RocketLeadClient:
                 "seat_claims must be a SeatClaims, a RedisSeatClaims or another "
                 f"SeatClaimsProtocol, not {type(seat_claims).__name__}"
             )
-        for name, value in (
-            ("max_connections", max_connections),
-            ("max_response_bytes", max_response_bytes),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, not {value!r}")
+        max_connections = check_int(max_connections, "max_connections")
+        max_response_bytes = check_int(max_response_bytes, "max_response_bytes")
         if base_url is None:
             base_url = os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL
         if allow_insecure_http is None:
             allow_insecure_http = _env_flag(INSECURE_HTTP_ENV)
-        url = check_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        try:
+            url = check_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        except (TypeError, ValueError) as exc:
+            # The message quotes base_url, which may be the token pasted in the wrong place.
+            raise type(exc)(scrub(str(exc), secret)) from None
         headers = check_default_headers(default_headers)
         policy = RetryPolicy() if retry is None else check_retry(retry)
         # What with_options() needs to build a sibling through this constructor.
@@ -215,7 +221,7 @@ class RocketLeadClient:
             session=session,
             max_connections=max_connections,
             max_response_bytes=max_response_bytes,
-            on_outcome_unknown=on_outcome_unknown,
+            reporter=OutcomeReporter(on_outcome_unknown),
             clock=clock,
             sleep=sleep,
             default_headers=headers,
@@ -234,8 +240,8 @@ class RocketLeadClient:
         self._transport = transport
         self.seat_claims = seat_claims
         self._owner = owner
-        self.timeout = timeout
-        self.retry = retry
+        self._timeout = timeout
+        self._retry = retry
         self.availability = AvailabilityResource(self)
         self.bookings = BookingsResource(self)
         self.calendars = CalendarsResource(self)
@@ -247,6 +253,24 @@ class RocketLeadClient:
         self.appointment_type_resource_mappings = AppointmentTypeResourceMappingsResource(self)
         self.tables = TablesResource(self)
         self.leads = LeadsResource(self)
+
+    @property
+    def timeout(self) -> float:
+        """The default budget in seconds of a whole call, retries included."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, value: float) -> None:
+        self._timeout = check_timeout(value)
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The default :class:`RetryPolicy`."""
+        return self._retry
+
+    @retry.setter
+    def retry(self, value: RetryPolicy) -> None:
+        self._retry = check_retry(value)
 
     @property
     def base_url(self) -> str:
@@ -286,8 +310,10 @@ class RocketLeadClient:
         )
 
     async def aclose(self) -> None:
-        """Close the session the client created (a user-supplied one is left open), after the
-        seat-claim writes under way (never the Redis client of a ``RedisSeatClaims``)."""
+        """Refuse new calls, wait for the calls in flight and every outcome hook (also those
+        started meanwhile) and the seat-claim writes under way (never the Redis client of a
+        ``RedisSeatClaims``), then close the session the client created (a user-supplied one
+        is left open)."""
         if self._owner:
             await self.seat_claims.flush()
             await self._transport.aclose()

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from ._client import RocketLeadClient
-from .cli import render_table
+from ._table import render_table
 from .errors import RocketLeadError, SlotRecoveryExhausted
 from .models import Booking, BookingRequest, LeadRequest, Slot
 from .recovery import RecoveryEvent, RecoveryEventKind, SlotRecovery

@@ -25,7 +25,7 @@ import attrs
 
 from ._client import RocketLeadClient
 from ._demo import capacity_violations, check_callers
-from .cli import render_table
+from ._table import render_table
 from .desk import BookingDesk, DeskResult, OfferedSlot
 from .models import Calendar
 from .recovery import RecoveryEvent, RecoveryEventKind, SlotRecovery

@@ -1,8 +1,18 @@
-"""Which failures are safe to repeat, how long to wait, and the tenacity loop that repeats them.
+"""Which failures are safe to repeat, which may have committed, how long to wait, and the
+tenacity loop that repeats them. Every such rule of the SDK lives here.
 
-The rules (README "What is retried"): GET, DELETE and PATCH (an RFC 7396 merge patch is
-idempotent) are retried on connection errors, timeouts, 429, 500, 502, 503 and 504. A POST is
-repeated only when it certainly did not commit: the connection was never made, 429, or 503.
+The rules (README "What is retried"):
+
+- GET, DELETE and PATCH (an RFC 7396 merge patch is idempotent) are retried on connection
+  errors, timeouts, 429, 500, 502, 503 and 504.
+- A POST is repeated only when it certainly did not commit: the connection was never made (or
+  nothing of the body was written), 429, or a 503 that shows the API itself refused it (its own
+  ``{"statusCode", "message"}`` envelope, or a ``Retry-After``).
+- A POST that was sent may have committed (an unknown outcome) unless its answer says it did
+  not: any 4xx, 500, 501, 505, or the API's own 503. Everything else — a 2xx whose body cannot
+  be read, 1xx, 3xx, 502, 504, 520, 524, a proxy's bare 503, any other 5xx or odd status, a
+  timeout or reset after sending — is unknown.
+- A DELETE retried after an attempt that may have deleted, and then answered 404, has deleted.
 """
 
 from __future__ import annotations
@@ -18,11 +28,22 @@ from typing import TypeVar
 import attrs
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
-from .errors import APIConnectionError, APIStatusError
+from ._validate import (
+    check_fraction,
+    check_instance,
+    check_int,
+    check_number,
+    check_optional_number,
+    validator,
+)
+from .errors import APIConnectionError, APIStatusError, NotFoundError
 
 __all__ = [
     "NO_RETRY",
     "RetryPolicy",
+    "api_refused",
+    "check_retry",
+    "deleted_after_unknown",
     "is_retryable",
     "may_have_committed",
     "parse_retry_after",
@@ -33,35 +54,10 @@ T = TypeVar("T")
 
 logger = logging.getLogger("rocketlead_async")
 
+# Idempotent requests are repeated after these.
 _RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Statuses a POST may be repeated after: the server refused it before doing anything.
-_NOT_COMMITTED_STATUSES = frozenset({429, 503})
-# Statuses after which a write may or may not have happened.
-_UNKNOWN_OUTCOME_STATUSES = frozenset({502, 504})
-
-
-def _positive(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-        raise ValueError(f"RetryPolicy.{attribute.name} must be a finite number >= 0")
-
-
-def _optional_positive(
-    _instance: object, attribute: attrs.Attribute[float | None], value: float | None
-) -> None:
-    if value is not None and not (
-        isinstance(value, (int, float)) and math.isfinite(value) and value > 0
-    ):
-        raise ValueError(f"RetryPolicy.{attribute.name} must be None or a finite number > 0")
-
-
-def _attempts(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError("RetryPolicy.max_attempts must be an int >= 1 (1 = no retries)")
-
-
-def _fraction(_instance: object, _attribute: attrs.Attribute[float], value: float) -> None:
-    if not (isinstance(value, (int, float)) and 0 <= value <= 1):
-        raise ValueError("RetryPolicy.jitter must be between 0 and 1")
+# A sent POST answered with these certainly did not commit (besides every 4xx).
+_NOT_COMMITTED_5XX = frozenset({500, 501, 505})
 
 
 @attrs.frozen
@@ -76,17 +72,24 @@ class RetryPolicy:
       clamped to this.
     - ``attempt_timeout``: an optional limit per request, so one hung request leaves budget for
       another; the call's ``timeout=`` is always the limit for the whole call.
+    - ``min_attempt_time``: a repeat starts only with at least this much of the budget left
+      after its wait (``bookings.book()`` raises it to ``SlotRecovery.min_attempt_time``): a
+      POST cut short by the deadline would leave its outcome unknown. The first request is
+      always sent.
 
     Every wait is bounded by the call's remaining budget: when the wait would use it all, the
     last error is raised instead (for a 429, a ``RateLimitError`` with ``.retry_after``).
     """
 
-    max_attempts: int = attrs.field(default=3, validator=_attempts)
-    initial_backoff: float = attrs.field(default=0.25, validator=_positive)
-    max_backoff: float = attrs.field(default=4.0, validator=_positive)
-    jitter: float = attrs.field(default=0.5, validator=_fraction)
-    retry_after_cap: float = attrs.field(default=10.0, validator=_positive)
-    attempt_timeout: float | None = attrs.field(default=None, validator=_optional_positive)
+    max_attempts: int = attrs.field(default=3, validator=validator(check_int, minimum=1))
+    initial_backoff: float = attrs.field(default=0.25, validator=validator(check_number))
+    max_backoff: float = attrs.field(default=4.0, validator=validator(check_number))
+    jitter: float = attrs.field(default=0.5, validator=validator(check_fraction))
+    retry_after_cap: float = attrs.field(default=10.0, validator=validator(check_number))
+    attempt_timeout: float | None = attrs.field(
+        default=None, validator=validator(check_optional_number, inclusive=False)
+    )
+    min_attempt_time: float = attrs.field(default=0.0, validator=validator(check_number))
 
     def backoff(self, attempt_number: int, rng: Callable[[], float] = random.random) -> float:
         """The wait after failed attempt ``attempt_number`` (1-based), jitter applied."""
@@ -104,13 +107,28 @@ NO_RETRY = RetryPolicy(max_attempts=1)
 """A policy that never repeats a request."""
 
 
+def check_retry(retry: object) -> RetryPolicy:
+    """A :class:`RetryPolicy`, or a ``TypeError`` naming what was passed instead."""
+    return check_instance(retry, RetryPolicy, "retry")
+
+
+def api_refused(error: APIStatusError) -> bool:
+    """Whether a 503 shows the API itself refused the request (so nothing was done): its own
+    JSON envelope, or a ``Retry-After``. A proxy's page ("upstream connect error …") may
+    come after the request was forwarded."""
+    body = error.body
+    own_envelope = isinstance(body, dict) and "statusCode" in body and "message" in body
+    return own_envelope or error.retry_after is not None
+
+
 def is_retryable(method: str, error: BaseException) -> bool:
     """Whether ``error`` from a ``method`` request may be answered by sending it again."""
     if isinstance(error, APIConnectionError):
         return method != "POST" or error.request_sent is False
     if isinstance(error, APIStatusError):
-        statuses = _NOT_COMMITTED_STATUSES if method == "POST" else _RETRYABLE_STATUSES
-        return error.status in statuses
+        if method != "POST":
+            return error.status in _RETRYABLE_STATUSES
+        return error.status == 429 or (error.status == 503 and api_refused(error))
     return False
 
 
@@ -119,8 +137,17 @@ def may_have_committed(error: BaseException) -> bool:
     if isinstance(error, APIConnectionError):
         return error.request_sent is not False
     if isinstance(error, APIStatusError):
-        return error.status in _UNKNOWN_OUTCOME_STATUSES or 200 <= error.status < 300
+        status = error.status
+        if 400 <= status < 500 or status in _NOT_COMMITTED_5XX:
+            return False
+        return not (status == 503 and api_refused(error))
     return False
+
+
+def deleted_after_unknown(method: str, error: BaseException, earlier_unknown: bool) -> bool:
+    """Whether a 404 answers a DELETE that an earlier attempt of the same call may already
+    have carried out: then the object is gone, which is what was asked."""
+    return method == "DELETE" and earlier_unknown and isinstance(error, NotFoundError)
 
 
 def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
@@ -166,7 +193,10 @@ async def retry_after_failure(
         return policy.delay_after(state.attempt_number, error)
 
     def stop(state: RetryCallState) -> bool:
-        return state.attempt_number >= policy.max_attempts or state.upcoming_sleep >= remaining()
+        if state.attempt_number >= policy.max_attempts:
+            return True
+        left_after_wait = remaining() - state.upcoming_sleep
+        return left_after_wait <= 0 or left_after_wait < policy.min_attempt_time
 
     def log_retry(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None

@@ -1,15 +1,17 @@
-"""The one request path: URL, headers, deadline, send, read, decode, map errors, retry.
+"""The one request path: URL, headers, deadline, send, read, decode.
 
 Every resource method describes its request as a :class:`Call`; :meth:`Transport.request` is the
-only place that talks to aiohttp.
+only place that talks to aiohttp. The rules it applies live elsewhere, one home each: which
+failure is retried or may have committed in ``_retry``, how answers and failures become typed
+errors in ``_errormap``, how unknown outcomes reach the application in ``_outcomes``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import math
+import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
@@ -20,47 +22,35 @@ from aiohttp.abc import AbstractStreamWriter
 from yarl import URL
 
 from . import _json
-from ._convert import ResponseShapeError
-from ._retry import RetryPolicy, is_retryable, may_have_committed, parse_retry_after
-from ._retry import retry_after_failure as _retry_after_failure
-from ._secret import RedactedStr
+from ._errormap import TransportErrors, excerpt, status_error
+from ._outcomes import OutcomeReporter
+from ._retry import (
+    RetryPolicy,
+    deleted_after_unknown,
+    is_retryable,
+    may_have_committed,
+    retry_after_failure,
+)
+from ._secret import RedactedStr, scrub, scrub_bytes
 from ._version import __version__
 from .errors import (
     APIConnectionError,
     APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
+    BookingOutcomeUnknown,
     DeadlineExceeded,
-    InternalServerError,
-    NotFoundError,
     OutcomeUnknownError,
-    PermissionDeniedError,
-    RateLimitError,
     RocketLeadError,
-    SlotUnavailableError,
     UnexpectedResponseError,
 )
+from .models import Attempt
 
-__all__ = ["USER_AGENT", "Call", "OutcomeUnknownHook", "Transport"]
+__all__ = ["USER_AGENT", "Call", "Transport"]
 
 T = TypeVar("T")
 
 logger = logging.getLogger("rocketlead_async")
 
 USER_AGENT = f"rocketlead-async/{__version__}"
-OutcomeUnknownHook = Callable[[OutcomeUnknownError], "Awaitable[None] | None"]
-
-_EXCERPT_CHARS = 200
-_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    429: RateLimitError,
-}
 
 
 @attrs.frozen
@@ -73,77 +63,85 @@ class Call(Generic[T]):
     timeout: float
     retry: RetryPolicy
     params: Mapping[str, str] | None = None
-    body: bytes | None = None  # encoded once, before the first attempt
-    request: Any = None  # the model handed back in OutcomeUnknownError
+    # Encoded once, before the first attempt. Not in the repr: it holds callers' personal data.
+    body: bytes | None = attrs.field(default=None, repr=False)
+    request: Any = attrs.field(default=None, repr=False)  # handed back in OutcomeUnknownError
     unknown_error: type[OutcomeUnknownError] = OutcomeUnknownError
-
-
-def _excerpt(raw: bytes) -> str:
-    text = raw[: _EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
-    text = " ".join(text.split())
-    return text[:_EXCERPT_CHARS] + ("…" if len(text) > _EXCERPT_CHARS else "")
-
-
-def _envelope_message(body: Any) -> str | None:
-    if isinstance(body, dict):
-        message = body.get("message")
-        if isinstance(message, str):
-            return message
-        # NestJS-style validation errors send a list of messages.
-        if isinstance(message, list) and all(isinstance(part, str) for part in message):
-            return "; ".join(message)
-    return None
-
-
-def status_error(
-    method: str, path: str, status: int, raw: bytes, retry_after: str | None
-) -> APIStatusError:
-    """The typed error for a non-2xx answer, from the ``{statusCode, message}`` envelope."""
-    body: Any
-    try:
-        body = _json.loads(raw) if raw else None
-    except (_json.DecodeError, ValueError):
-        body = None
-    message = _envelope_message(body)
-    if message is None:
-        body = _excerpt(raw) if raw else None
-        message = f"non-JSON error body: {body}" if raw else "empty error body"
-    cls = _STATUS_ERRORS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
-    if cls is BadRequestError and "no longer available" in message.lower():
-        cls = SlotUnavailableError
-    return cls(
-        message,
-        status=status,
-        method=method,
-        path=path,
-        body=body,
-        retry_after=parse_retry_after(retry_after),
-    )
+    # Earlier attempts of a booking: a BookingOutcomeUnknown carries them, this POST last.
+    history: tuple[Attempt, ...] | None = attrs.field(default=None, repr=False)
 
 
 class _Body(aiohttp.BytesPayload):
-    """A JSON request body that notes when aiohttp starts writing it.
+    """A JSON request body that knows whether, and where, it was written.
 
-    Until then nothing of the request can have reached the server in a form it could act on
-    (headers alone do not make a POST), so a failure or cancellation before that point
-    certainly did not commit. This works for any session, the user's too, and costs nothing
-    on the happy path, unlike an aiohttp trace config.
+    ``sent``: aiohttp started writing it. Until then nothing of the request reached the server
+    in a form it could act on (aiohttp holds the headers back to send them with the body, and
+    headers alone never make a POST), so a failure or cancellation before that certainly did
+    not commit. This works for any session, the user's too, at no cost on the happy path.
+
+    ``stale``: the connection already held bytes when the body was about to go out (an
+    unsolicited response on an idle kept-alive connection, or the peer's close), or an answer
+    arrived before the body was written. Such bytes cannot answer this request: the body is
+    then never written, and the attempt fails as certainly not sent.
     """
 
     sent = False
+    stale = False
 
     def __init__(self, value: bytes) -> None:
         super().__init__(value, content_type="application/json")
 
     async def write(self, writer: AbstractStreamWriter) -> None:
-        self.sent = True
+        self._start(writer)
         await super().write(writer)
 
     async def write_with_length(
         self, writer: AbstractStreamWriter, content_length: int | None
     ) -> None:
-        self.sent = True
+        self._start(writer)
         await super().write_with_length(writer, content_length)
+
+    def _start(self, writer: AbstractStreamWriter) -> None:
+        if self.stale or _unsolicited(writer):
+            self.stale = True
+            raise aiohttp.ClientConnectionError("the connection held unsolicited data")
+        self.sent = True
+
+
+def _unsolicited(writer: AbstractStreamWriter) -> bool:
+    """Whether the connection under ``writer`` already holds bytes nobody asked for yet."""
+    protocol: Any = getattr(writer, "protocol", None)
+    if protocol is None:  # pragma: no cover - a writer that is not aiohttp's StreamWriter
+        return False
+    # aiohttp's own "do not reuse" test: a parsed but unread message, leftover bytes, an error.
+    if getattr(protocol, "should_close", False):
+        return True
+    transport = protocol.transport
+    if transport is None or transport.is_closing():
+        return True
+    if transport.get_extra_info("ssl_object") is not None:
+        # Pending TLS records may be session tickets, not data; only the parsed state counts.
+        return False
+    raw = transport.get_extra_info("socket")
+    if raw is None:  # pragma: no cover - every socket transport has one
+        return False
+    # Bytes in the kernel buffer that the loop has not read yet, or the peer's close (b"").
+    peek = socket.socket(fileno=raw.fileno())
+    try:
+        peek.recv(1, socket.MSG_PEEK)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        peek.detach()
+    return True
+
+
+def _on_the_wire(response: aiohttp.ClientResponse) -> bool:
+    """Whether ``response`` was read from a connection (test doubles such as aioresponses
+    build responses that never were; their request bodies are never written either)."""
+    return getattr(response, "_protocol", None) is not None
 
 
 class Transport:
@@ -157,12 +155,13 @@ class Transport:
         session: aiohttp.ClientSession | None,
         max_connections: int,
         max_response_bytes: int,
-        on_outcome_unknown: OutcomeUnknownHook | None,
+        reporter: OutcomeReporter,
         clock: Callable[[], float] | None,
         sleep: Callable[[float], Awaitable[None]] | None,
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
         self.base_url = base_url
+        self._secret = token
         self._headers = {
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
@@ -175,10 +174,11 @@ class Transport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._max_connections = max_connections
         self._max_response_bytes = max_response_bytes
-        self._on_outcome_unknown = on_outcome_unknown
+        self.reporter = reporter
         self.clock = clock or time.monotonic
         self._sleep = sleep or asyncio.sleep
-        self._hook_tasks: set[asyncio.Task[None]] = set()
+        self._in_flight = 0
+        self._idle: asyncio.Event | None = None  # set when the last call in flight ends
         self.closed = False
 
     def __repr__(self) -> str:
@@ -207,12 +207,15 @@ class Transport:
         return self._session
 
     async def aclose(self) -> None:
-        """Wait for pending outcome-unknown hooks, then close the session if we made it."""
+        """Refuse new calls, let the calls in flight finish (each within its own budget), wait
+        for every outcome hook, including ones those calls start, then close our session."""
         if self.closed:
             return
         self.closed = True
-        if self._hook_tasks:
-            await asyncio.gather(*self._hook_tasks, return_exceptions=True)
+        if self._in_flight:
+            self._idle = asyncio.Event()
+            await self._idle.wait()
+        await self.reporter.drain()
         if self._owns_session and self._session is not None:
             await self._session.close()
 
@@ -220,50 +223,58 @@ class Transport:
 
     async def request(self, call: Call[T]) -> T:
         """Run ``call`` within its budget and retry policy; return the decoded model."""
-        deadline = self.clock() + call.timeout
-
-        def remaining() -> float:
-            return deadline - self.clock()
-
-        earlier_unknown = False
-
-        async def attempt(number: int) -> T:
-            nonlocal earlier_unknown
-            try:
-                return await self._attempt(call, number, remaining)
-            except NotFoundError:
-                if call.method == "DELETE" and earlier_unknown:
-                    # An earlier attempt of this call may have deleted it already.
-                    logger.info("DELETE %s: 404 after an unknown attempt: deleted", call.path)
-                    return None  # type: ignore[return-value]
-                raise
-            except RocketLeadError as error:
-                earlier_unknown = earlier_unknown or may_have_committed(error)
-                raise
-
+        started = self.clock()
+        self._in_flight += 1
         try:
             try:
-                return await attempt(1)
-            except RocketLeadError as first_error:
-                if call.retry.max_attempts <= 1 or not is_retryable(call.method, first_error):
+                return await self._attempt(call, 1, started + call.timeout)
+            except RocketLeadError as error:
+                failure = error  # handled below, outside this block: nothing chains to it
+            return await self._after_failure(call, failure, started)
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight and self._idle is not None:
+                self._idle.set()
+
+    async def _after_failure(self, call: Call[T], failure: RocketLeadError, started: float) -> T:
+        """Retry ``failure`` if the rules allow; report a POST that may have committed."""
+        method, deadline = call.method, started + call.timeout
+        if call.retry.max_attempts > 1 and is_retryable(method, failure):
+            earlier_unknown = may_have_committed(failure)
+
+            async def attempt(number: int) -> T:
+                nonlocal earlier_unknown
+                try:
+                    return await self._attempt(call, number, deadline)
+                except RocketLeadError as error:
+                    if deleted_after_unknown(method, error, earlier_unknown):
+                        logger.info("DELETE %s: 404 after an unknown attempt: deleted", call.path)
+                        return None  # type: ignore[return-value]
+                    earlier_unknown = earlier_unknown or may_have_committed(error)
                     raise
-                return await _retry_after_failure(
-                    first_error,
+
+            try:
+                return await retry_after_failure(
+                    failure,
                     attempt,
-                    method=call.method,
+                    method=method,
                     path=call.path,
                     policy=call.retry,
-                    remaining=remaining,
+                    remaining=lambda: deadline - self.clock(),
                     sleep=self._sleep,
                 )
-        except RocketLeadError as error:
-            if call.method == "POST" and may_have_committed(error):
-                raise await self._outcome_unknown(call, error) from error
-            raise
+            except RocketLeadError as error:
+                failure = error
+        if method == "POST" and may_have_committed(failure):
+            unknown = self._unknown(call, failure, started)
+            self.reporter.unknown(unknown)
+            raise unknown from failure
+        raise failure
 
-    async def _attempt(self, call: Call[T], number: int, remaining: Callable[[], float]) -> T:
+    async def _attempt(self, call: Call[T], number: int, deadline: float) -> T:
         method, path = call.method, call.path
-        left = remaining()
+        started = self.clock()
+        left = deadline - started
         if left <= 0:
             raise DeadlineExceeded(
                 "the call's time budget ran out", method=method, path=path, request_sent=False
@@ -273,90 +284,68 @@ class Transport:
             limit = call.retry.attempt_timeout
         session = self.session()
         body = None if call.body is None else _Body(call.body)
-        started = self.clock()
-        try:
-            async with session.request(
-                method,
-                URL(self.base_url + path, encoded=True),
-                params=call.params,
-                data=body,
-                headers=self._headers if call.body is None else self._json_headers,
-                # aiohttp rounds deadlines of timeouts >= ceil_threshold (5 s) up to the
-                # next whole second of loop time: never, or a call overruns its budget.
-                timeout=aiohttp.ClientTimeout(total=limit, ceil_threshold=math.inf),
-                allow_redirects=False,
-            ) as response:
-                status = response.status
-                raw = await self._read(response, method, path)
-                retry_after = response.headers.get("Retry-After")
-        except asyncio.CancelledError:
-            if method == "POST" and body is not None and body.sent:
-                self._outcome_unknown_after_cancel(call)
-            raise
-        except RocketLeadError:
-            raise
-        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            timed_out = isinstance(exc, asyncio.TimeoutError)
-            self._log_failure(method, path, exc, number, started)
-            raise self._transport_error(
-                call, exc, limit, left, sent=False, timed_out=timed_out
-            ) from exc
-        except (asyncio.TimeoutError, aiohttp.ClientError, OSError) as exc:
-            timed_out = isinstance(exc, asyncio.TimeoutError)
-            self._log_failure(method, path, exc, number, started)
-            sent = None if body is None else body.sent
-            raise self._transport_error(
-                call, exc, limit, left, sent=sent, timed_out=timed_out
-            ) from exc
-        finally:
-            elapsed = self.clock() - started
-        logger.debug(
-            "%s %s -> %d attempt=%d elapsed=%.1fms", method, path, status, number, elapsed * 1000
-        )
-        if 200 <= status < 300:
-            return self._decode(call, status, raw)
-        raise status_error(method, path, status, raw, retry_after)
-
-    def _log_failure(
-        self, method: str, path: str, exc: BaseException, number: int, started: float
-    ) -> None:
-        elapsed = self.clock() - started
-        logger.debug(
-            "%s %s -> %s attempt=%d elapsed=%.1fms",
+        guard = TransportErrors(
             method,
             path,
-            type(exc).__name__,
-            number,
-            elapsed * 1000,
+            body=body,
+            limit=limit,
+            budget=call.timeout,
+            budget_bound=limit >= left,
+            secret=self._secret,
         )
-
-    def _transport_error(
-        self,
-        call: Call[Any],
-        exc: BaseException,
-        limit: float,
-        left: float,
-        *,
-        sent: bool | None,
-        timed_out: bool,
-    ) -> APIConnectionError:
-        method, path = call.method, call.path
-        if not timed_out:
-            detail = str(exc) or type(exc).__name__
-            return APIConnectionError(detail, method=method, path=path, request_sent=sent)
-        if limit >= left:
-            return DeadlineExceeded(
-                f"no answer within the call's budget ({call.timeout:g}s)",
+        try:
+            with guard:
+                async with session.request(
+                    method,
+                    URL(self.base_url + path, encoded=True),
+                    params=call.params,
+                    data=body,
+                    headers=self._headers if body is None else self._json_headers,
+                    # aiohttp rounds deadlines of timeouts >= ceil_threshold (5 s) up to the
+                    # next whole second of loop time: never, or a call overruns its budget.
+                    timeout=aiohttp.ClientTimeout(total=limit, ceil_threshold=math.inf),
+                    # Per request, so a user's session defaults cannot change what we see:
+                    allow_redirects=False,  # a 3xx to a POST is an answer, not a new request
+                    raise_for_status=False,
+                    auto_decompress=True,
+                    middlewares=(),  # a session middleware could repeat a booking POST
+                ) as response:
+                    if body is not None and not body.sent and _on_the_wire(response):
+                        # Bytes that arrived before the body was written cannot answer it.
+                        body.stale = True
+                        response.close()
+                    else:
+                        status = response.status
+                        raw = await self._read(response, method, path)
+                        headers = response.headers
+        except asyncio.CancelledError:
+            if method == "POST" and body is not None and body.sent:
+                unknown = self._unknown(call, None, deadline - call.timeout)
+                self.reporter.unknown(unknown)
+            raise
+        if body is not None and body.stale:
+            guard.error = APIConnectionError(
+                "the connection held unsolicited data, or the server had closed it, before "
+                "the request was written; nothing was sent",
                 method=method,
                 path=path,
-                request_sent=sent,
+                request_sent=False,
             )
-        return APITimeoutError(
-            f"no answer within the attempt timeout ({limit:g}s)",
-            method=method,
-            path=path,
-            request_sent=sent,
-        )
+        if guard.error is not None:
+            failed = (guard.error.transport_error or "").partition(":")[0]
+            self._log(method, path, failed or type(guard.error).__name__, number, started)
+            raise guard.error
+        self._log(method, path, status, number, started)
+        if 200 <= status < 300:
+            return self._decode(call, status, raw)
+        raise status_error(method, path, status, raw, headers, secret=self._secret)
+
+    def _log(self, method: str, path: str, result: object, number: int, started: float) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            elapsed = (self.clock() - started) * 1000
+            logger.debug(
+                "%s %s -> %s attempt=%d elapsed=%.1fms", method, path, result, number, elapsed
+            )
 
     async def _read(self, response: aiohttp.ClientResponse, method: str, path: str) -> bytes:
         cap = self._max_response_bytes
@@ -385,95 +374,54 @@ class Transport:
         )
 
     def _decode(self, call: Call[T], status: int, raw: bytes) -> T:
+        """The model from a 2xx body; any failure to read it is an UnexpectedResponseError."""
         method, path = call.method, call.path
-        if call.method == "DELETE":
+        if method == "DELETE":
             # A 2xx DELETE has deleted; whatever body came with it (a proxy page) is moot.
             return None  # type: ignore[return-value]
         if not raw:
             raise UnexpectedResponseError("empty body", status=status, method=method, path=path)
         try:
             data = _json.loads(raw)
-        except (_json.DecodeError, ValueError):
-            excerpt = _excerpt(raw)
-            raise UnexpectedResponseError(
-                f"body is not JSON (truncated or a proxy page?): {excerpt}",
-                status=status,
-                method=method,
-                path=path,
-                body=excerpt,
-            ) from None
-        try:
-            return call.decode(data)
-        except ResponseShapeError as exc:
-            raise UnexpectedResponseError(
-                str(exc), status=status, method=method, path=path, body=_excerpt(raw)
-            ) from None
+        except ValueError:
+            text = excerpt(scrub_bytes(raw, self._secret.encode()))
+            failure = f"body is not JSON (truncated or a proxy page?): {text}"
+        else:
+            try:
+                return call.decode(data)
+            except Exception as exc:  # a 2xx booking must end typed, whatever the shape
+                text = excerpt(scrub_bytes(raw, self._secret.encode()))
+                failure = scrub(str(exc), self._secret) or type(exc).__name__
+        raise UnexpectedResponseError(failure, status=status, method=method, path=path, body=text)
 
     # -- unknown outcomes ---------------------------------------------------------------------
 
-    def _unknown_error(
-        self, call: Call[Any], reason: str, status: int | None, log_reason: str | None = None
+    def _unknown(
+        self, call: Call[Any], error: RocketLeadError | None, started: float
     ) -> OutcomeUnknownError:
-        # ``reason`` may quote the response body (an excerpt of a truncated booking, a proxy
-        # page): it goes into the exception only; the log line gets ``log_reason``.
+        """The unknown-outcome error for ``call`` (``error=None``: the caller was cancelled
+        after sending), complete with its history, ready for the reporter."""
+        status: int | None = None
+        if error is None:
+            reason = log_reason = "the calling task was cancelled after sending"
+        elif isinstance(error, APIStatusError):
+            status = error.status
+            # The message may quote the body (a truncated booking): the exception only.
+            reason = f"status {status}: {error.message}"
+            log_reason = f"status {status}, {type(error).__name__}"
+        else:
+            message = getattr(error, "message", "")
+            reason = log_reason = f"{type(error).__name__}: {message}"
         logger.warning(
             "%s %s: outcome unknown (%s); not repeated, reported to on_outcome_unknown",
             call.method,
             call.path,
-            reason if log_reason is None else log_reason,
+            log_reason,
         )
-        return call.unknown_error(
+        unknown = call.unknown_error(
             reason, method=call.method, path=call.path, request=call.request, status=status
         )
-
-    async def _outcome_unknown(
-        self, call: Call[Any], error: RocketLeadError
-    ) -> OutcomeUnknownError:
-        status: int | None = None
-        log_reason = type(error).__name__
-        if isinstance(error, APIStatusError):
-            status = error.status
-            reason = f"status {status}: {error.message}"
-            log_reason = f"status {status}, {log_reason}"
-        elif isinstance(error, APIConnectionError):
-            reason = log_reason = f"{type(error).__name__}: {error.message}"
-        else:  # pragma: no cover - may_have_committed() admits only the two above
-            reason = type(error).__name__
-        unknown = self._unknown_error(call, reason, status, log_reason)
-        pending = self._notify(unknown)
-        if pending is not None:
-            # Shielded: cancelling the caller while the hook runs must not cancel the report
-            # of a booking that may exist (aclose() waits for it).
-            await asyncio.shield(pending)
+        if call.history is not None and isinstance(unknown, BookingOutcomeUnknown):
+            elapsed = self.clock() - started
+            unknown.attempts = (*call.history, Attempt(call.request, unknown, elapsed))
         return unknown
-
-    def _outcome_unknown_after_cancel(self, call: Call[Any]) -> None:
-        # The caller is being cancelled: an async hook runs in a task of its own that
-        # aclose() waits for, so an unknown booking is never silently forgotten.
-        self._notify(
-            self._unknown_error(call, "the calling task was cancelled after sending", None)
-        )
-
-    def _notify(self, unknown: OutcomeUnknownError) -> asyncio.Task[None] | None:
-        """Call ``on_outcome_unknown``; an async hook becomes a tracked task, returned."""
-        hook = self._on_outcome_unknown
-        if hook is None:
-            return None
-        try:
-            result = hook(unknown)
-        except Exception:
-            logger.exception("on_outcome_unknown hook failed")
-            return None
-        if not inspect.isawaitable(result):
-            return None
-        task = asyncio.ensure_future(_guarded(result))
-        self._hook_tasks.add(task)
-        task.add_done_callback(self._hook_tasks.discard)
-        return task
-
-
-async def _guarded(awaitable: Awaitable[None]) -> None:
-    try:
-        await awaitable
-    except Exception:
-        logger.exception("on_outcome_unknown hook failed")

@@ -27,6 +27,7 @@ from datetime import datetime, tzinfo
 from typing import Any, NoReturn
 
 from ._client import BASE_URL_ENV, DEFAULT_BASE_URL, INSECURE_HTTP_ENV, TOKEN_ENV, RocketLeadClient
+from ._table import render_table
 from ._version import __version__
 from ._wire import to_dict
 from .errors import APIStatusError, OutcomeUnknownError, RocketLeadError, SlotRecoveryExhausted
@@ -106,15 +107,6 @@ def _callers(text: str) -> int:
     except ValueError as exc:
         message = str(exc) if text.strip().lstrip("+-").isdigit() else f"not a number: {text!r}"
         raise argparse.ArgumentTypeError(message) from None
-
-
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A plain aligned text table."""
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(line.rstrip() for line in lines)
 
 
 def _print_json(data: Any) -> None:

@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from ._validate import check_timeout
 from .errors import BookingOutcomeUnknown, RocketLeadError, SlotRecoveryExhausted
 from .models import Booking, BookingRequest, Calendar, Slot, SlotKey
 from .recovery import Attempt, RecoveryEvent, RecoveryEventKind, SlotRecovery
-from .resources._base import check_timeout
 
 if TYPE_CHECKING:
     from ._client import RocketLeadClient

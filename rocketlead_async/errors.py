@@ -7,12 +7,13 @@ envelope is what users debug with, but they are never logged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from multidict import CIMultiDict
+
 if TYPE_CHECKING:
-    from .models import BookingRequest, Slot
-    from .recovery import Attempt
+    from .models import Attempt, BookingRequest, Slot
 
 __all__ = [
     "APIConnectionError",
@@ -63,17 +64,26 @@ class APIConnectionError(RocketLeadError):
     """The request could not be completed at the network level (refused, reset, DNS, TLS).
 
     ``request_sent`` is ``False`` when the connection was never established (nothing reached the
-    server), ``True`` or ``None`` (cannot tell) otherwise.
+    server), ``True`` or ``None`` (cannot tell) otherwise. ``transport_error`` names the
+    underlying aiohttp/OS failure as text (``"ClientOSError: [Errno 104] ..."``): the raw
+    exception is never chained, because its frames hold the request bytes, token included.
     """
 
     def __init__(
-        self, message: str, *, method: str, path: str, request_sent: bool | None = None
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        request_sent: bool | None = None,
+        transport_error: str | None = None,
     ) -> None:
         super().__init__(f"{method} {path}: {message}")
         self.message = message
         self.method = method
         self.path = path
         self.request_sent = request_sent
+        self.transport_error = transport_error
 
 
 class APITimeoutError(APIConnectionError):
@@ -90,6 +100,11 @@ class APIStatusError(RocketLeadError):
     ``status`` is the HTTP status, ``message`` the envelope's ``message`` (or a description of
     what was wrong with the body), ``body`` the decoded envelope or a short text excerpt, and
     ``retry_after`` the server's ``Retry-After`` in seconds when it sent one (429, 503).
+    ``headers`` are the response headers (a case-insensitive ``CIMultiDict`` copy, which
+    pickles with the error; empty when the error was built without a response) and
+    ``request_id`` the server's request id from the first of ``X-Request-Id``, ``Request-Id``,
+    ``X-Amzn-RequestId`` it sent (``None`` if none), for support tickets. The token is scrubbed
+    from all of them.
     """
 
     def __init__(
@@ -101,6 +116,8 @@ class APIStatusError(RocketLeadError):
         path: str,
         body: Any = None,
         retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        request_id: str | None = None,
     ) -> None:
         super().__init__(f"{method} {path} -> {status}: {message}")
         self.status = status
@@ -109,6 +126,8 @@ class APIStatusError(RocketLeadError):
         self.method = method
         self.path = path
         self.retry_after = retry_after
+        self.headers: CIMultiDict[str] = CIMultiDict() if headers is None else CIMultiDict(headers)
+        self.request_id = request_id
 
 
 class UnexpectedResponseError(APIStatusError):
@@ -176,9 +195,11 @@ class OutcomeUnknownError(RocketLeadError):
 class BookingOutcomeUnknown(OutcomeUnknownError):
     """A booking POST may have booked the slot: never book again blindly for this caller.
 
-    ``request`` is the POST that may have booked. Raised from ``bookings.book()``, ``attempts``
-    is the history of its POSTs (each an ``Attempt``), this unknown one last, so an agent can
-    tell the caller which time they may hold; from ``bookings.create()`` it is empty.
+    ``request`` is the POST that may have booked. ``attempts`` is the history of the booking's
+    POSTs (each an ``Attempt``, frame-free), this unknown one last with the failure that left it
+    unknown as its ``error``, so an agent can tell the caller which time they may hold. It is
+    complete before ``on_outcome_unknown`` sees the error; from ``bookings.create()`` it holds
+    the one POST.
     """
 
     def __init__(
@@ -189,10 +210,11 @@ class BookingOutcomeUnknown(OutcomeUnknownError):
         path: str,
         request: BookingRequest,
         status: int | None = None,
+        attempts: Sequence[Attempt] = (),
     ) -> None:
         super().__init__(message, method=method, path=path, request=request, status=status)
         self.request: BookingRequest = request
-        self.attempts: tuple[Attempt, ...] = ()
+        self.attempts: tuple[Attempt, ...] = tuple(attempts)
 
 
 class SlotRecoveryExhausted(RocketLeadError):

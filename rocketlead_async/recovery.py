@@ -8,7 +8,8 @@ telling the caller what it is doing through ``on_event`` so a voice agent can ke
 
 It only calls the client's public methods, so transport retries stay exactly as they are, and a
 :class:`BookingOutcomeUnknown` stops it at once: a caller who may already hold a booking is never
-booked a second time.
+booked a second time. It imports neither the client nor the resources: it is handed what it
+needs (the client as a :class:`BookingClient`, the clock, the seat claims).
 """
 
 from __future__ import annotations
@@ -18,14 +19,23 @@ import enum
 import inspect
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal, NoReturn, Protocol, TypeVar
 
 import attrs
 
 from ._retry import RetryPolicy
 from ._seats import Seat, SeatClaims, SeatClaimsProtocol
+from ._validate import (
+    check_int,
+    check_number,
+    check_optional_aware,
+    check_timedelta,
+    check_timeout,
+    validator,
+)
 from .errors import (
     BookingOutcomeUnknown,
     DeadlineExceeded,
@@ -34,15 +44,12 @@ from .errors import (
     SlotRecoveryExhausted,
     SlotUnavailableError,
 )
-from .models import Booking, BookingRequest, Slot, SlotKey
+from .models import Attempt, Availability, Booking, BookingRequest, Slot, SlotKey
 from .models.availability import rank_nearest
-from .resources._base import check_timeout
-
-if TYPE_CHECKING:
-    from ._client import RocketLeadClient
 
 __all__ = [
     "Attempt",
+    "BookingClient",
     "BookingOutcome",
     "Picker",
     "RecoveryEvent",
@@ -82,13 +89,42 @@ class RecoveryEventKind(str, enum.Enum):
     :attr:`SlotRecoveryExhausted.reason`, which follows)."""
 
 
-@attrs.frozen
-class Attempt:
-    """One booking POST: what was sent, how it failed (``None`` = booked), how long it took."""
+class _AvailabilityAPI(Protocol):
+    async def get(
+        self,
+        *,
+        calendar_id: str,
+        appointment_type_id: str,
+        start: datetime,
+        end: datetime,
+        resource_id: str | None = ...,
+        timeout: float | None = ...,
+        retry: RetryPolicy | None = ...,
+    ) -> Availability: ...
 
-    request: BookingRequest
-    error: Exception | None
-    elapsed: float
+
+class _BookingsAPI(Protocol):
+    async def create(
+        self,
+        request: BookingRequest,
+        *,
+        timeout: float | None = ...,
+        retry: RetryPolicy | None = ...,
+        attempts: Sequence[Attempt] | None = ...,
+    ) -> Booking: ...
+
+
+class BookingClient(Protocol):
+    """What :func:`book` uses of a client: its defaults and two public methods."""
+
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def retry(self) -> RetryPolicy: ...
+    @property
+    def availability(self) -> _AvailabilityAPI: ...
+    @property
+    def bookings(self) -> _BookingsAPI: ...
 
 
 @attrs.frozen
@@ -124,21 +160,6 @@ class BookingOutcome:
     original_request: BookingRequest
 
 
-def _positive_int(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"SlotRecovery.{attribute.name} must be an int >= 1, not {value!r}")
-
-
-def _window(_instance: object, _attribute: attrs.Attribute[timedelta], value: timedelta) -> None:
-    if not isinstance(value, timedelta) or value < timedelta(0):
-        raise ValueError("SlotRecovery.window must be a timedelta >= 0 (searched on each side)")
-
-
-def _optional_aware(
-    _instance: object, attribute: attrs.Attribute[datetime | None], value: datetime | None
-) -> None:
-    if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
-        raise ValueError(f"SlotRecovery.{attribute.name} must be a timezone-aware datetime")
 
 
 def _picker(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
@@ -148,17 +169,14 @@ def _picker(_instance: object, _attribute: attrs.Attribute[Any], value: object) 
         )
 
 
-def _non_negative(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"SlotRecovery.{attribute.name} must be a number >= 0")
-
-
 @attrs.frozen
 class SlotRecovery:
     """How :func:`book` recovers from the slot-fill race.
 
-    - ``max_attempts``: booking POSTs in total, the first included. A POST the transport
-      repeats under its :class:`RetryPolicy` (refused with 429/503, never sent) is one attempt.
+    - ``max_attempts``: booking attempts in total, the first included; each attempt is one
+      ``bookings.create()``, so one POST, except that a POST the transport repeats under its
+      :class:`RetryPolicy` because it certainly did not commit (429, the API's own 503, never
+      sent) stays within its attempt. Only a lost race (or such a refusal) leads to another.
     - ``window``: how far from the original start alternatives may lie, each side;
       ``not_before``/``not_after`` bound it further (e.g. "never past Friday").
     - ``picker``: ``"nearest"`` (closest start, same resource first), ``"next_after"`` (earliest
@@ -179,21 +197,29 @@ class SlotRecovery:
     - ``confirm``: asked (sync or async) before booking a slot other than the requested one;
       ``False`` stops with ``SlotRecoveryExhausted(reason="declined")`` and books nothing.
       Awaited hooks count against the call's ``timeout`` and are cancelled when it runs out.
-    - ``min_attempt_time``: no POST starts with less budget left than this (a POST cut short by
-      the deadline would leave the outcome unknown, the worst result for a caller).
+    - ``min_attempt_time``: no POST after the first starts with less budget left than this,
+      transport repeats included (a POST cut short by the deadline would leave the outcome
+      unknown, the worst result for a caller). The first POST is always sent, so without a
+      race ``book()`` behaves like ``create()`` with the same ``timeout``.
     - ``rng``: the random source of ``spread`` (seed it for reproducible runs).
     """
 
-    max_attempts: int = attrs.field(default=3, validator=_positive_int)
-    window: timedelta = attrs.field(default=timedelta(hours=3), validator=_window)
+    max_attempts: int = attrs.field(default=3, validator=validator(check_int, minimum=1))
+    window: timedelta = attrs.field(
+        default=timedelta(hours=3), validator=validator(check_timedelta)
+    )
     picker: PickerName | Picker = attrs.field(default="nearest", validator=_picker)
-    spread: int = attrs.field(default=4, validator=_positive_int)
+    spread: int = attrs.field(default=4, validator=validator(check_int, minimum=1))
     pin_resource: bool = False
-    not_before: datetime | None = attrs.field(default=None, validator=_optional_aware)
-    not_after: datetime | None = attrs.field(default=None, validator=_optional_aware)
+    not_before: datetime | None = attrs.field(
+        default=None, validator=validator(check_optional_aware)
+    )
+    not_after: datetime | None = attrs.field(
+        default=None, validator=validator(check_optional_aware)
+    )
     on_event: EventHook | None = None
     confirm: ConfirmHook | None = None
-    min_attempt_time: float = attrs.field(default=0.5, validator=_non_negative)
+    min_attempt_time: float = attrs.field(default=0.5, validator=validator(check_number))
     rng: random.Random | None = attrs.field(default=None, eq=False, repr=False)
 
 
@@ -272,10 +298,12 @@ _GIVE_UP_MESSAGES: dict[RecoveryReason, str] = {
 class _Run:
     """The mutable state of one ``book()`` call."""
 
-    client: RocketLeadClient
+    client: BookingClient
     original: BookingRequest
     policy: SlotRecovery
-    retry: RetryPolicy | None
+    retry: RetryPolicy  # for POSTs: its min_attempt_time raised to the policy's
+    fetch_retry: RetryPolicy | None
+    clock: Callable[[], float]
     started: float
     deadline: float
     attempts: list[Attempt] = attrs.field(factory=list)
@@ -320,7 +348,7 @@ class _Run:
         return self.claims.free_seats(slot, self.fetched_at or 0.0)
 
     def now(self) -> float:
-        return self.client._transport.clock()
+        return self.clock()
 
     def left(self) -> float:
         return self.deadline - self.now()
@@ -357,9 +385,10 @@ class _Run:
             logger.exception("SlotRecovery.on_event failed for %s", kind.value)
 
     async def require_time(self, request: BookingRequest) -> None:
-        """Give up unless a POST can start with ``min_attempt_time`` of the budget left."""
+        """Give up unless a POST can start: with any budget left for the first, with
+        ``min_attempt_time`` of it left for later ones."""
         left = self.left()
-        if left <= 0 or left < self.policy.min_attempt_time:
+        if left <= 0 or (self.attempts and left < self.policy.min_attempt_time):
             await self.give_up("deadline", request)
 
     async def post(self, request: BookingRequest) -> Booking:
@@ -367,11 +396,14 @@ class _Run:
         posted = self.now()
         try:
             booking = await self.client.bookings.create(
-                request, timeout=self.left(), retry=self.retry
+                request, timeout=self.left(), retry=self.retry, attempts=self.attempts
             )
         except BaseException as error:
             self.hold(None)  # answered or abandoned: the seat is no longer being charged
-            if isinstance(error, RocketLeadError):
+            # A BookingOutcomeUnknown carries the whole history already, itself last.
+            if isinstance(error, RocketLeadError) and not isinstance(error, BookingOutcomeUnknown):
+                # Without its frames, which hold this run: a kept error makes no cycle.
+                error.__traceback__ = None
                 self.attempts.append(Attempt(request, error, self.now() - posted))
             raise
         self.hold(None, booked=True)
@@ -399,8 +431,7 @@ class _Run:
     async def refetch(self, request: BookingRequest) -> list[Slot]:
         """Fresh bookable candidates around the original time, ranked, minus tried slots."""
         original, policy = self.original, self.policy
-        low = original.start - policy.window
-        high = original.end + policy.window
+        low, high = _widen(original.start, original.end, policy.window)
         if policy.not_before is not None:
             low = max(low, policy.not_before)
         if policy.not_after is not None:
@@ -426,7 +457,7 @@ class _Run:
             end=high,
             resource_id=pinned,
             timeout=left,
-            retry=self.retry,
+            retry=self.fetch_retry,
         )
         duration = original.end - original.start
         tried, type_id = self.tried, original.appointment_type_id
@@ -494,13 +525,28 @@ class _Run:
         ) from cause
 
 
+def _widen(start: datetime, end: datetime, window: timedelta) -> tuple[datetime, datetime]:
+    """``(start - window, end + window)``, clamped to the datetimes that exist (a window of
+    ``timedelta.max`` means "anywhere", not ``OverflowError``)."""
+    try:
+        low = start - window
+    except OverflowError:
+        low = datetime.min.replace(tzinfo=timezone.utc)
+    try:
+        high = end + window
+    except OverflowError:
+        high = datetime.max.replace(tzinfo=timezone.utc)
+    return low, high
+
+
 async def book(
-    client: RocketLeadClient,
+    client: BookingClient,
     request: BookingRequest,
     *,
     recovery: SlotRecovery | None = None,
     timeout: float | None = None,
     retry: RetryPolicy | None = None,
+    clock: Callable[[], float] = time.monotonic,
     claims: SeatClaimsProtocol | None = None,
 ) -> BookingOutcome:
     """Book ``request``; if its slot is taken, book the best fresh alternative.
@@ -510,22 +556,27 @@ async def book(
     attempts and the alternatives of the latest refetch; its ``reason`` is ``"max_attempts"``,
     ``"deadline"``, ``"no_candidate"``, ``"declined"`` or ``"refetch_failed"`` (the refetch
     after a lost race failed; the error is the ``__cause__``). :class:`BookingOutcomeUnknown`,
-    other errors of a POST, and cancellation go through unchanged. ``claims``: the seat claims
-    to coordinate through (default: the client's ``seat_claims``).
+    other errors of a POST, and cancellation go through unchanged. ``clock`` is the client's
+    monotonic clock; ``claims`` the seat claims shared with sibling calls (default: none).
     """
     if not isinstance(request, BookingRequest):
         raise TypeError(f"request must be a BookingRequest, not {type(request).__name__}")
     policy = recovery if recovery is not None else _DEFAULT_RECOVERY
     budget = client.timeout if timeout is None else check_timeout(timeout)
-    started = client._transport.clock()
+    post_retry = client.retry if retry is None else retry
+    if post_retry.min_attempt_time < policy.min_attempt_time:
+        post_retry = attrs.evolve(post_retry, min_attempt_time=policy.min_attempt_time)
+    started = clock()
     run = _Run(
         client,
         request,
         policy,
+        post_retry,
         retry,
+        clock,
         started=started,
         deadline=started + budget,
-        claims=client.seat_claims if claims is None else claims,
+        claims=SeatClaims() if claims is None else claims,
     )
     try:
         return await _book(run, request)
@@ -544,16 +595,13 @@ async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
         await run.require_time(current)  # the on_event hook may have used it
         try:
             booking = await run.post(current)
-        except SlotUnavailableError:
+        except SlotUnavailableError:  # its traceback is gone already (see _Run.post)
             run.tried.add(_request_key(current))
             await run.emit(RecoveryEventKind.SLOT_TAKEN, current, current_slot)
         except DeadlineExceeded as late:
             # The transport raises this for a POST only when it certainly did not commit
             # (otherwise BookingOutcomeUnknown), so the caller holds nothing.
             await run.give_up("deadline", current, cause=late)
-        except BookingOutcomeUnknown as unknown:
-            unknown.attempts = tuple(run.attempts)  # the history, this POST last
-            raise
         else:
             try:
                 await run.emit(RecoveryEventKind.BOOKED, current, current_slot, booking=booking)

@@ -2,7 +2,14 @@
 
 from ._base import Id
 from .availability import Availability, AvailabilityMeta, Slot, SlotKey
-from .bookings import Booking, BookingRequest, FieldValidation, SpecialType, TableSchemaField
+from .bookings import (
+    Attempt,
+    Booking,
+    BookingRequest,
+    FieldValidation,
+    SpecialType,
+    TableSchemaField,
+)
 from .leads import LeadEntry, LeadRequest
 from .lookups import (
     AppointmentType,
@@ -19,6 +26,7 @@ from .lookups import (
 __all__ = [
     "AppointmentType",
     "AppointmentTypeResourceMapping",
+    "Attempt",
     "Availability",
     "AvailabilityMeta",
     "Booking",

@@ -1,4 +1,5 @@
-"""Pieces every model module shares: the id type, the empty-extras default, input validators.
+"""Pieces every model module shares: the id type, the empty-extras default, the attrs validators
+(each a check of :mod:`rocketlead_async._validate`).
 
 Models are frozen attrs classes. They pickle and deep-copy, and they hash: the hash covers the
 scalar fields only. Container fields (``extra``, lists such as ``Availability.slots``, mappings
@@ -14,15 +15,27 @@ from typing import Any, NewType
 
 import attrs
 
+from .._validate import (
+    check_aware,
+    check_id,
+    check_json_mapping,
+    check_optional_id,
+    check_optional_json_mapping,
+    check_optional_str,
+    validator,
+)
+
 __all__ = [
     "EMPTY_EXTRA",
     "Id",
     "aware_datetime",
-    "check_aware",
     "compact_repr",
     "extra_field",
+    "json_mapping",
     "non_empty_id",
     "optional_id",
+    "optional_json_mapping",
+    "optional_str",
 ]
 
 Id = NewType("Id", str)
@@ -79,31 +92,20 @@ def compact_repr(obj: object, names: tuple[str, ...]) -> str:
     return f"{type(obj).__name__}({', '.join(parts)})"
 
 
-def aware_datetime(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """attrs validator: a timezone-aware ``datetime``."""
-    check_aware(attribute.name, value)
+aware_datetime = validator(check_aware, qualified=False)
+"""attrs validator: a timezone-aware ``datetime``."""
 
+non_empty_id = validator(check_id, qualified=False)
+"""attrs validator: an id (the one id rule, :func:`rocketlead_async._validate.check_id`)."""
 
-def check_aware(name: str, value: object) -> None:
-    """``TypeError``/``ValueError`` naming ``name`` unless ``value`` is an aware ``datetime``."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"{name} must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(
-            f"{name} must be a timezone-aware datetime (got naive {value.isoformat()}); "
-            "attach the calendar's zone, e.g. dt.replace(tzinfo=calendar.zoneinfo)"
-        )
+optional_id = validator(check_optional_id, qualified=False)
+"""attrs validator: ``None`` or an id."""
 
+optional_str = validator(check_optional_str, qualified=False)
+"""attrs validator: ``None`` or a ``str``."""
 
-def non_empty_id(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """attrs validator: a non-empty id string."""
-    if not isinstance(value, str):
-        raise TypeError(f"{attribute.name} must be a str, not {type(value).__name__}")
-    if not value.strip():
-        raise ValueError(f"{attribute.name} must not be empty")
+json_mapping = validator(check_json_mapping, qualified=False)
+"""attrs validator: a ``str``-keyed mapping of JSON values (no NaN, no naive datetimes)."""
 
-
-def optional_id(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """attrs validator: ``None`` or a non-empty id string."""
-    if value is not None:
-        non_empty_id(instance, attribute, value)
+optional_json_mapping = validator(check_optional_json_mapping, qualified=False)
+"""attrs validator: ``None`` or :data:`json_mapping`."""

@@ -8,7 +8,8 @@ from typing import Any
 
 import attrs
 
-from ._base import Id, check_aware, extra_field
+from .._validate import check_aware
+from ._base import Id, extra_field
 
 __all__ = ["Availability", "AvailabilityMeta", "Slot", "SlotKey", "rank_nearest"]
 
@@ -95,7 +96,7 @@ class Availability:
         ``duration`` keeps only slots of that length; ``limit`` caps the list. ``when`` must be
         timezone-aware.
         """
-        check_aware("when", when)
+        check_aware(when, "when")
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
         ):

@@ -16,17 +16,26 @@ from ._base import (
     extra_field,
     non_empty_id,
     optional_id,
+    optional_str,
 )
 
 if TYPE_CHECKING:
     from .availability import Slot
 
-__all__ = ["Booking", "BookingRequest", "FieldValidation", "SpecialType", "TableSchemaField"]
+__all__ = [
+    "Attempt",
+    "Booking",
+    "BookingRequest",
+    "FieldValidation",
+    "SpecialType",
+    "TableSchemaField",
+]
 
 
 @attrs.frozen
 class BookingRequest:
-    """The body of a booking POST. Naive datetimes and ``end <= start`` are refused here.
+    """The body of a booking POST. Naive datetimes, ``end <= start``, malformed ids (see
+    :func:`~rocketlead_async._validate.check_id`) and a non-``str`` name are refused here.
 
     Optional fields left ``None`` are omitted from the body, never sent as ``null``.
     ``entry_id`` links the booking to a lead (the response calls it ``table_entry_id``).
@@ -40,7 +49,7 @@ class BookingRequest:
     appointment_type_id: str | None = attrs.field(default=None, validator=optional_id)
     resource_slot_id: str | None = attrs.field(default=None, validator=optional_id)
     entry_id: str | None = attrs.field(default=None, validator=optional_id)
-    name: str | None = None
+    name: str | None = attrs.field(default=None, validator=optional_str)
     schedule_type_id: str | None = attrs.field(default=None, validator=optional_id)
     schedule_type_slot_id: str | None = attrs.field(default=None, validator=optional_id)
 
@@ -96,6 +105,18 @@ _REQUEST_REPR = (
     "end",
     "entry_id",
 )
+
+
+@attrs.frozen
+class Attempt:
+    """One booking POST: what was sent, how it failed (``None`` = booked), how long it took.
+
+    A kept error carries no traceback (its frames would hold the whole booking run alive).
+    """
+
+    request: BookingRequest
+    error: Exception | None
+    elapsed: float
 
 
 class SpecialType(str, enum.Enum):

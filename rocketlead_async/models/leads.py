@@ -8,21 +8,17 @@ from typing import Any
 
 import attrs
 
-from ._base import Id, compact_repr, extra_field, non_empty_id, optional_id
+from ._base import (
+    Id,
+    compact_repr,
+    extra_field,
+    json_mapping,
+    non_empty_id,
+    optional_id,
+    optional_json_mapping,
+)
 
 __all__ = ["LeadEntry", "LeadRequest"]
-
-
-def _mapping(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Mapping):
-        raise TypeError(f"{attribute.name} must be a mapping, not {type(value).__name__}")
-    if not all(isinstance(key, str) for key in value):
-        raise TypeError(f"{attribute.name} keys must be strings")
-
-
-def _optional_mapping(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _mapping(instance, attribute, value)
 
 
 @attrs.frozen
@@ -30,14 +26,15 @@ class LeadRequest:
     """The body of a lead POST. Not idempotent: RocketLead has no dedup, so one call is one lead.
 
     ``lead_state_id`` is required; use the table's default state (:attr:`Table.default_lead_state`)
-    for a new lead.
+    for a new lead. ``data`` and ``custom_field_data`` must be JSON: ``NaN``/``±Infinity`` and
+    naive datetimes are refused here (aware datetimes are sent as ISO-8601).
     """
 
     table_id: str = attrs.field(validator=non_empty_id)
-    data: Mapping[str, Any] = attrs.field(validator=_mapping, hash=False)
+    data: Mapping[str, Any] = attrs.field(validator=json_mapping, hash=False)
     lead_state_id: str = attrs.field(validator=non_empty_id)
     custom_field_data: Mapping[str, Any] | None = attrs.field(
-        default=None, validator=_optional_mapping, hash=False
+        default=None, validator=optional_json_mapping, hash=False
     )
     interested_in_appointment_type_id: str | None = attrs.field(default=None, validator=optional_id)
 

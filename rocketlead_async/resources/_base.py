@@ -2,62 +2,44 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 from .. import _json
 from .._convert import structure, structure_list
-from .._retry import RetryPolicy
-from .._transport import Call
+from .._retry import RetryPolicy, check_retry
+from .._transport import Call, Transport
+from .._validate import check_aware, check_id, check_timeout
 from ..errors import OutcomeUnknownError
+from ..models import Attempt
 
-if TYPE_CHECKING:
-    from .._client import RocketLeadClient
-
-__all__ = ["Resource", "aware", "encode_body", "path_id", "query_id"]
+__all__ = ["Host", "Resource", "aware", "encode_body", "path_id", "query_id"]
 
 T = TypeVar("T")
 
 
 def query_id(value: object, name: str) -> str:
-    """A non-empty id string for a query parameter; ``TypeError``/``ValueError`` otherwise."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
-    if not value.strip():
-        raise ValueError(f"{name} must not be empty")
-    if not value.isprintable():
-        raise ValueError(f"{name} contains control characters")
-    return value
+    """An id for a query parameter (the one id rule, :func:`check_id`)."""
+    return check_id(value, name)
 
 
 def path_id(value: object, name: str = "id") -> str:
-    """An id made safe to put in a path: refused if it could reach another path, then quoted."""
-    text = query_id(value, name)
-    if any(char in text for char in "/?#\\") or ".." in text:
-        raise ValueError(f"{name} {text!r} contains '/', '?', '#', '\\\\' or '..'; not a valid id")
-    return quote(text, safe="")
+    """An id for a path segment: the one id rule, then percent-quoted."""
+    return quote(check_id(value, name), safe="")
 
 
 def aware(value: object, name: str) -> str:
     """An aware datetime as the ISO-8601 string the API takes."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"{name} must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(
-            f"{name} must be a timezone-aware datetime (got naive {value.isoformat()})"
-        )
-    return value.isoformat()
+    return check_aware(value, name).isoformat()
 
 
 def encode_body(body: Any, name: str) -> bytes:
     """JSON-encode a request body once, before any attempt; ``TypeError`` names what failed."""
     try:
         return _json.dumps(body)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise TypeError(f"{name} is not JSON-serializable: {exc}") from None
 
 
@@ -73,10 +55,21 @@ def _decoder(cls: type[T], *, many: bool = False) -> Callable[[Any], Any]:
         return _DECODERS.setdefault((cls, many), decode)
 
 
+class Host(Protocol):
+    """What a resource namespace uses of its client (a ``RocketLeadClient``)."""
+
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def retry(self) -> RetryPolicy: ...
+    @property
+    def _transport(self) -> Transport: ...
+
+
 class Resource:
     """Base of the namespaces on :class:`RocketLeadClient` (``client.bookings`` …)."""
 
-    def __init__(self, client: RocketLeadClient) -> None:
+    def __init__(self, client: Host) -> None:
         self._client = client
 
     def __repr__(self) -> str:
@@ -94,6 +87,7 @@ class Resource:
         body: bytes | None = None,
         request: Any = None,
         unknown_error: type[OutcomeUnknownError] = OutcomeUnknownError,
+        history: Sequence[Attempt] | None = None,
     ) -> Call[T]:
         client = self._client
         return Call(
@@ -106,6 +100,7 @@ class Resource:
             body=body,
             request=request,
             unknown_error=unknown_error,
+            history=None if history is None else tuple(history),
         )
 
     async def _get(
@@ -147,6 +142,7 @@ class Resource:
         retry: RetryPolicy | None,
         request: Any = None,
         unknown_error: type[OutcomeUnknownError] = OutcomeUnknownError,
+        history: Sequence[Attempt] | None = None,
     ) -> T:
         call: Call[T] = self._call(
             method,
@@ -157,24 +153,6 @@ class Resource:
             body=encode_body(body, "request body"),
             request=request,
             unknown_error=unknown_error,
+            history=history,
         )
         return await self._client._transport.request(call)
-
-
-def check_retry(retry: object) -> RetryPolicy:
-    """A :class:`RetryPolicy`, or a ``TypeError`` naming what was passed instead."""
-    if not isinstance(retry, RetryPolicy):
-        raise TypeError(f"retry must be a RetryPolicy, not {type(retry).__name__}")
-    return retry
-
-
-def check_timeout(timeout: object) -> float:
-    """A call budget in seconds: a finite number > 0."""
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, (int, float))
-        or not math.isfinite(timeout)
-        or timeout <= 0
-    ):
-        raise ValueError(f"timeout must be a finite number of seconds > 0, not {timeout!r}")
-    return float(timeout)

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
 from .._convert import unstructure
 from .._retry import RetryPolicy
+from .._seats import SeatClaimsProtocol
 from ..errors import BookingOutcomeUnknown
-from ..models import Booking, BookingRequest
-from ._base import Resource, path_id
-
-if TYPE_CHECKING:
-    from ..recovery import BookingOutcome, SlotRecovery
+from ..models import Attempt, Booking, BookingRequest
+from ..recovery import BookingClient, BookingOutcome, SlotRecovery, book
+from ._base import Host, Resource, path_id
 
 __all__ = ["BookingsResource"]
 
 _COLLECTION = "/connect/calendar_bookings/"
 
 
+class _BookingHost(Host, BookingClient, Protocol):
+    @property
+    def seat_claims(self) -> SeatClaimsProtocol: ...
+
+
 class BookingsResource(Resource):
     """Bookings of calendar slots."""
+
+    _client: _BookingHost
+
+    def __init__(self, client: _BookingHost) -> None:
+        super().__init__(client)
 
     async def create(
         self,
@@ -27,10 +37,15 @@ class BookingsResource(Resource):
         *,
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
+        attempts: Sequence[Attempt] | None = None,
     ) -> Booking:
         """Book one slot, once. Raises :class:`SlotUnavailableError` if the slot filled since
         availability was fetched, and :class:`BookingOutcomeUnknown` if the POST may have booked
-        but no answer says so (it is then never repeated)."""
+        but no answer says so (it is then never repeated).
+
+        ``attempts``: earlier attempts of the same booking (``book()`` passes its history); a
+        :class:`BookingOutcomeUnknown` then carries them, this POST last, before
+        ``on_outcome_unknown`` sees it. Without it the error's ``attempts`` is empty."""
         if not isinstance(request, BookingRequest):
             raise TypeError(f"request must be a BookingRequest, not {type(request).__name__}")
         return await self._send(
@@ -42,6 +57,7 @@ class BookingsResource(Resource):
             retry=retry,
             request=request,
             unknown_error=BookingOutcomeUnknown,
+            history=attempts,
         )
 
     async def delete(
@@ -66,9 +82,16 @@ class BookingsResource(Resource):
         retry: RetryPolicy | None = None,
     ) -> BookingOutcome:
         """Book ``request``, recovering from the slot-fill race (see :class:`SlotRecovery`)."""
-        from ..recovery import book
-
-        return await book(self._client, request, recovery=recovery, timeout=timeout, retry=retry)
+        client = self._client
+        return await book(
+            client,
+            request,
+            recovery=recovery,
+            timeout=timeout,
+            retry=retry,
+            clock=client._transport.clock,
+            claims=client.seat_claims,
+        )
 
 
 def _none(_data: object) -> None:

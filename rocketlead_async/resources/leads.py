@@ -7,6 +7,7 @@ from typing import Any
 
 from .._convert import unstructure
 from .._retry import RetryPolicy
+from .._validate import check_json
 from ..models import LeadEntry, LeadRequest
 from ._base import Resource, path_id
 
@@ -49,7 +50,8 @@ class LeadsResource(Resource):
     ) -> LeadEntry:
         """Apply an RFC 7396 merge patch in wire (camelCase) keys: a ``None`` value is sent as
         JSON ``null`` and deletes the key; omitted keys are untouched. Merge patches are
-        idempotent, so this is retried like a GET."""
+        idempotent, so this is retried like a GET. ``NaN``/``±Infinity`` (which orjson would
+        send as ``null``, deleting the key) and naive datetimes are refused, naming the key."""
         path = _COLLECTION + path_id(entry_id, "entry_id")
         if not isinstance(patch, Mapping):
             raise TypeError(f"patch must be a mapping, not {type(patch).__name__}")
@@ -57,6 +59,7 @@ class LeadsResource(Resource):
             raise ValueError("patch is empty: nothing to update")
         if not all(isinstance(key, str) for key in patch):
             raise TypeError("patch keys must be strings (wire names such as 'leadStateId')")
+        check_json(patch, "patch")
         return await self._send(
             "PATCH", path, LeadEntry, dict(patch), timeout=timeout, retry=retry, request=patch
         )

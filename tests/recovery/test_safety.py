@@ -130,16 +130,36 @@ async def test_no_post_starts_after_a_slow_attempt_hook(
     assert events.steps[-2:] == [("attempt", 2), ("gave_up", 2)]
 
 
-async def test_a_budget_below_min_attempt_time_posts_nothing(
+async def test_a_budget_below_min_attempt_time_still_sends_the_first_post(
     client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg, events: Events
 ) -> None:
+    """The minimum guards later attempts only: without a race, book() behaves like create()
+    with the same timeout."""
     policy = rl.SlotRecovery(min_attempt_time=2.0, on_event=events.hook)
+    outcome = await client.bookings.book(trainer_request(demo), recovery=policy, timeout=1.5)
+    assert not outcome.recovered
+    assert fake.request_count(BOOKINGS) == 1
+    assert events.steps == [("attempt", 1), ("booked", 1)]
+
+
+async def test_after_a_lost_race_no_post_starts_below_min_attempt_time(
+    client: rl.RocketLeadClient,
+    fake: FakeRocketLead,
+    demo: DemoOrg,
+    events: Events,
+    clock: Clock,
+) -> None:
+    def slow(event: rl.RecoveryEvent) -> None:
+        events.hook(event)
+        if event.kind is Kind.SLOT_TAKEN:
+            clock.advance(1.2)  # 0.3 s of the 1.5 s budget left: below the minimum
+
+    fake.race_next_bookings(1)
+    policy = rl.SlotRecovery(min_attempt_time=0.5, on_event=slow)
     with pytest.raises(rl.SlotRecoveryExhausted) as caught:
         await client.bookings.book(trainer_request(demo), recovery=policy, timeout=1.5)
     assert caught.value.reason == "deadline"
-    assert caught.value.attempts == ()
-    assert fake.request_count() == 0
-    assert events.steps == [("gave_up", 1)]
+    assert fake.request_count(BOOKINGS) == 1
 
 
 async def test_a_hanging_confirm_is_cut_off_by_the_deadline(

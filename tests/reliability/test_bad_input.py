@@ -345,10 +345,10 @@ BAD: tuple[Bad, ...] = (
     Bad("lead data not a mapping", lambda c, f: _lead(f, data="Jonas"), TypeError, "data"),
     Bad("lead data with int keys", lambda c, f: _lead(f, data={1: "x"}), TypeError, "data"),
     Bad(
-        "booking name not serializable",
+        "booking name not a str",
         lambda c, f: c.bookings.create(booking_request(f, object())),
         TypeError,
-        "JSON",
+        "name",
     ),
     Bad(
         "leads.update empty patch", lambda c, f: c.leads.update(_entry(f), {}), ValueError, "empty"

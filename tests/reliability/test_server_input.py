@@ -32,8 +32,9 @@ from hypothesis import strategies as st
 
 import rocketlead_async as rl
 from rocketlead_async._convert import RESPONSE_MODELS, wire_name
+from rocketlead_async._errormap import status_error
 from rocketlead_async._retry import parse_retry_after
-from rocketlead_async._transport import Call, status_error
+from rocketlead_async._transport import Call
 from rocketlead_async.resources._base import _decoder
 from rocketlead_async.testing import FakeRocketLead, Fault
 
@@ -324,7 +325,8 @@ def test_decode_of_any_body_is_the_model_or_unexpected_response(
 def test_any_error_answer_maps_to_a_typed_status_error(
     status: int, raw: bytes, retry_after: str | None
 ) -> None:
-    error = status_error("POST", "/connect/calendar_bookings/", status, raw, retry_after)
+    headers = {} if retry_after is None else {"Retry-After": retry_after}
+    error = status_error("POST", "/connect/calendar_bookings/", status, raw, headers)
     assert isinstance(error, rl.APIStatusError)
     assert error.status == status
     assert isinstance(error.message, str)

@@ -244,25 +244,25 @@ async def test_outcome_unknown_hook_is_called_exactly_once(
 
     with pytest.raises(rl.BookingOutcomeUnknown) as info:
         await client.bookings.create(REQUEST)
+    await client.aclose()  # an async hook runs as a task of its own; aclose() waits for it
 
-    assert hooked == [info.value]  # awaited before the error reaches the caller
+    assert hooked == [info.value]
     assert info.value.request is REQUEST
     assert info.value.status == 504
     assert isinstance(info.value, rl.OutcomeUnknownError)
     assert len(calls(mocked)) == 1
 
 
-async def test_cancelling_the_caller_does_not_cancel_a_running_async_hook(
+async def test_an_async_hook_runs_on_its_own_and_aclose_waits_for_it(
     mocked: aioresponses, clock: FakeClock
 ) -> None:
-    """The hook may be reporting a booking that exists (paging a human): a caller hanging up
-    while it runs must not cut it off; aclose() waits for it."""
-    in_hook = asyncio.Event()
+    """The hook may be reporting a booking that exists (paging a human): the caller gets its
+    error at once, without waiting for the hook (its budget is its own), and the hook is never
+    cut off: aclose() waits for it."""
     release = asyncio.Event()
     reported: list[rl.OutcomeUnknownError] = []
 
     async def slow_hook(error: rl.OutcomeUnknownError) -> None:
-        in_hook.set()
         await release.wait()
         reported.append(error)
 
@@ -270,8 +270,8 @@ async def test_cancelling_the_caller_does_not_cancel_a_running_async_hook(
     client = rl.RocketLeadClient(
         "rocketlead_live_x", clock=clock, sleep=clock.sleep, on_outcome_unknown=slow_hook
     )
-    escaped = await _cancel_when(in_hook, client.bookings.create(REQUEST))
-    assert type(escaped) is asyncio.CancelledError
+    with pytest.raises(rl.BookingOutcomeUnknown) as info:
+        await client.bookings.create(REQUEST)
 
     closing = asyncio.create_task(client.aclose())
     await asyncio.sleep(0)
@@ -279,9 +279,8 @@ async def test_cancelling_the_caller_does_not_cancel_a_running_async_hook(
     release.set()
     await closing
 
-    (unknown,) = reported
-    assert type(unknown) is rl.BookingOutcomeUnknown
-    assert unknown.request is REQUEST
+    assert reported == [info.value]
+    assert info.value.request is REQUEST
 
 
 @pytest.mark.parametrize("hook_kind", ["sync", "async"])
@@ -306,6 +305,7 @@ async def test_a_failing_hook_does_not_replace_the_unknown_outcome(
 
     with pytest.raises(rl.OutcomeUnknownError) as info:
         await client.leads.create(LEAD)
+    await client.aclose()
 
     assert type(info.value) is rl.OutcomeUnknownError
     assert len(server.seen) == 1
@@ -690,7 +690,7 @@ async def test_calls_that_need_no_retry_never_enter_tenacity(
     async def forbidden(*_args: Any, **_kwargs: Any) -> Any:
         raise AssertionError("entered the retry loop")
 
-    monkeypatch.setattr("rocketlead_async._transport._retry_after_failure", forbidden)
+    monkeypatch.setattr("rocketlead_async._transport.retry_after_failure", forbidden)
     client = make_client(retry=policy)
     mocked.get(url("/connect/calendar/"), status=status, payload=payload)
 
@@ -1127,10 +1127,7 @@ def test_safety_predicates() -> None:
     assert is_retryable("GET", conn(True))
     assert [
         c for c in (400, 404, 409, 429, 500, 502, 503, 504) if is_retryable("POST", status(c))
-    ] == [
-        429,
-        503,
-    ]
+    ] == [429]  # a bare 503 may come from a proxy that forwarded the POST
     assert [c for c in (400, 404, 429, 500, 502, 503, 504) if is_retryable("PATCH", status(c))] == [
         429,
         500,
@@ -1147,5 +1144,6 @@ def test_safety_predicates() -> None:
         200,
         201,
         502,
+        503,  # without the API's envelope or a Retry-After: a proxy may have forwarded it
         504,
     ]
