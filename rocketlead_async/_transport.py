@@ -9,11 +9,12 @@ errors in ``_errormap``, how unknown outcomes reach the application in ``_outcom
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import socket
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Generic, TypeVar
 
 import aiohttp
@@ -138,6 +139,11 @@ def _unsolicited(writer: AbstractStreamWriter) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=64)
+def _client_timeout(limit: float) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=limit, ceil_threshold=math.inf)
+
+
 def _on_the_wire(response: aiohttp.ClientResponse) -> bool:
     """Whether ``response`` was read from a connection (test doubles such as aioresponses
     build responses that never were; their request bodies are never written either)."""
@@ -179,6 +185,7 @@ class Transport:
         self._sleep = sleep or asyncio.sleep
         self._in_flight = 0
         self._idle: asyncio.Event | None = None  # set when the last call in flight ends
+        self._urls: dict[str, URL] = {}
         self.closed = False
 
     def __repr__(self) -> str:
@@ -221,20 +228,12 @@ class Transport:
 
     # -- the call -----------------------------------------------------------------------------
 
-    async def request(self, call: Call[T]) -> T:
-        """Run ``call`` within its budget and retry policy; return the decoded model."""
-        started = self.clock()
-        self._in_flight += 1
-        try:
-            try:
-                return await self._attempt(call, 1, started + call.timeout)
-            except RocketLeadError as error:
-                failure = error  # handled below, outside this block: nothing chains to it
-            return await self._after_failure(call, failure, started)
-        finally:
-            self._in_flight -= 1
-            if not self._in_flight and self._idle is not None:
-                self._idle.set()
+    def request(self, call: Call[T]) -> Coroutine[Any, Any, T]:
+        """Run ``call`` within its budget and retry policy; return the decoded model.
+
+        Its first attempt is the call's coroutine: a call answered at once runs in that one
+        coroutine from the resource method to aiohttp."""
+        return self._attempt(call, 1, None)
 
     async def _after_failure(self, call: Call[T], failure: RocketLeadError, started: float) -> T:
         """Retry ``failure`` if the rules allow; report a POST that may have committed."""
@@ -271,74 +270,122 @@ class Transport:
             raise unknown from failure
         raise failure
 
-    async def _attempt(self, call: Call[T], number: int, deadline: float) -> T:
+    async def _attempt(self, call: Call[T], number: int, deadline: float | None) -> T:
+        """One attempt. The first (``deadline=None``) also runs the call: it starts the
+        budget, counts the call in flight, and hands a failure to :meth:`_after_failure`;
+        a later one raises its failure to the retry loop."""
         method, path = call.method, call.path
         started = self.clock()
-        left = deadline - started
-        if left <= 0:
-            raise DeadlineExceeded(
-                "the call's time budget ran out", method=method, path=path, request_sent=False
-            )
-        limit = left
-        if call.retry.attempt_timeout is not None and call.retry.attempt_timeout < left:
-            limit = call.retry.attempt_timeout
-        session = self.session()
-        body = None if call.body is None else _Body(call.body)
-        guard = TransportErrors(
-            method,
-            path,
-            body=body,
-            limit=limit,
-            budget=call.timeout,
-            budget_bound=limit >= left,
-            secret=self._secret,
-        )
+        first = deadline is None
+        if deadline is None:
+            deadline = started + call.timeout
+            left = call.timeout
+            self._in_flight += 1
+        else:
+            left = deadline - started
+        failure: RocketLeadError | None = None
+        guard: TransportErrors | None = None
         try:
-            with guard:
-                async with session.request(
+            try:
+                if left <= 0:
+                    raise DeadlineExceeded(
+                        "the call's time budget ran out",
+                        method=method,
+                        path=path,
+                        request_sent=False,
+                    )
+                limit = left
+                attempt_timeout = call.retry.attempt_timeout
+                if attempt_timeout is not None and attempt_timeout < left:
+                    limit = attempt_timeout
+                session = self.session()
+                body = None if call.body is None else _Body(call.body)
+                guard = TransportErrors(
                     method,
-                    URL(self.base_url + path, encoded=True),
-                    params=call.params,
-                    data=body,
-                    headers=self._headers if body is None else self._json_headers,
-                    # aiohttp rounds deadlines of timeouts >= ceil_threshold (5 s) up to the
-                    # next whole second of loop time: never, or a call overruns its budget.
-                    timeout=aiohttp.ClientTimeout(total=limit, ceil_threshold=math.inf),
-                    # Per request, so a user's session defaults cannot change what we see:
-                    allow_redirects=False,  # a 3xx to a POST is an answer, not a new request
-                    raise_for_status=False,
-                    auto_decompress=True,
-                    middlewares=(),  # a session middleware could repeat a booking POST
-                ) as response:
-                    if body is not None and not body.sent and _on_the_wire(response):
-                        # Bytes that arrived before the body was written cannot answer it.
-                        body.stale = True
-                        response.close()
-                    else:
-                        status = response.status
-                        raw = await self._read(response, method, path)
-                        headers = response.headers
-        except asyncio.CancelledError:
-            if method == "POST" and body is not None and body.sent:
-                unknown = self._unknown(call, None, deadline - call.timeout)
-                self.reporter.unknown(unknown)
-            raise
-        if body is not None and body.stale:
-            guard.error = APIConnectionError(
-                "the connection held unsolicited data, or the server had closed it, before "
-                "the request was written; nothing was sent",
-                method=method,
-                path=path,
-                request_sent=False,
-            )
-        if guard.error is not None:
-            failed = (guard.error.transport_error or "").partition(":")[0]
-            self._log(method, path, failed or type(guard.error).__name__, number, started)
-            raise guard.error
-        self._log(method, path, status, number, started)
-        if 200 <= status < 300:
-            return self._decode(call, status, raw)
-        raise status_error(method, path, status, raw, headers, secret=self._secret)
+                    path,
+                    body=body,
+                    limit=limit,
+                    budget=call.timeout,
+                    budget_bound=limit >= left,
+                    secret=self._secret,
+                )
+                try:
+                    with guard:
+                        async with session.request(
+                            method,
+                            self._url(path),
+                            params=call.params,
+                            data=body,
+                            headers=self._headers if body is None else self._json_headers,
+                            timeout=self._timeout(limit),
+                            # Per request, so a user's session defaults cannot change what we
+                            # see: a 3xx to a POST is an answer, not a new request; a session
+                            # middleware could repeat a booking POST.
+                            allow_redirects=False,
+                            raise_for_status=False,
+                            auto_decompress=True,
+                            middlewares=(),
+                        ) as response:
+                            if body is not None and not body.sent and _on_the_wire(response):
+                                # Bytes that arrived before the body was written cannot
+                                # answer it.
+                                body.stale = True
+                                response.close()
+                            else:
+                                status = response.status
+                                raw = await self._read(response, method, path)
+                                headers = response.headers
+                except asyncio.CancelledError:
+                    if method == "POST" and body is not None and body.sent:
+                        unknown = self._unknown(call, None, deadline - call.timeout)
+                        self.reporter.unknown(unknown)
+                    raise
+                if body is not None and body.stale:
+                    guard.error = APIConnectionError(
+                        "the connection held unsolicited data, or the server had closed it, "
+                        "before the request was written; nothing was sent",
+                        method=method,
+                        path=path,
+                        request_sent=False,
+                    )
+                failure = guard.error
+                if failure is not None:
+                    failed = (failure.transport_error or "").partition(":")[0]
+                    self._log(method, path, failed or type(failure).__name__, number, started)
+                else:
+                    self._log(method, path, status, number, started)
+                    if 200 <= status < 300:
+                        return self._decode(call, status, raw)
+                    failure = status_error(method, path, status, raw, headers, secret=self._secret)
+            except RocketLeadError as error:  # a deadline, a body too large or not a model
+                failure = error
+            if not first:
+                raise failure
+            return await self._after_failure(call, failure, started)
+        finally:
+            # An error raised through this frame must not stay referenced by it: the frame
+            # would hold the error holding its traceback holding the frame, a cycle.
+            failure = guard = None
+            if first:
+                self._in_flight -= 1
+                if not self._in_flight and self._idle is not None:
+                    self._idle.set()
+
+    def _url(self, path: str) -> URL:
+        """The absolute URL of ``path``, built once per path (a bounded cache: ids vary)."""
+        url = self._urls.get(path)
+        if url is None:
+            if len(self._urls) >= 256:
+                self._urls.clear()
+            url = self._urls[path] = URL(self.base_url + path, encoded=True)
+        return url
+
+    @staticmethod
+    def _timeout(limit: float) -> aiohttp.ClientTimeout:
+        # aiohttp rounds deadlines of timeouts >= ceil_threshold (5 s) up to the next whole
+        # second of loop time: never, or a call overruns its budget. A first attempt's limit
+        # is the call's whole timeout, the same number call after call: built once for it.
+        return _client_timeout(limit)
 
     def _log(self, method: str, path: str, result: object, number: int, started: float) -> None:
         if logger.isEnabledFor(logging.DEBUG):

@@ -160,8 +160,6 @@ class BookingOutcome:
     original_request: BookingRequest
 
 
-
-
 def _picker(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
     if not callable(value) and not (isinstance(value, str) and value in _RANKINGS):
         raise ValueError(
