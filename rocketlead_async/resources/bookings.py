@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .._convert import unstructure
 from .._retry import RetryPolicy
-from .._seats import SeatClaimsProtocol
 from ..errors import BookingOutcomeUnknown
 from ..models import Attempt, Booking, BookingRequest
-from ..recovery import BookingClient, BookingOutcome, SlotRecovery, book
 from ._base import Host, Resource, path_id
+
+if TYPE_CHECKING:
+    # recovery is imported by book() on first use: importing the SDK does not build its
+    # classes, and most calls never recover a race.
+    from .._seats import SeatClaimsProtocol
+    from ..recovery import BookingClient, BookingOutcome, SlotRecovery
+
+    class _BookingHost(Host, BookingClient, Protocol):
+        @property
+        def seat_claims(self) -> SeatClaimsProtocol: ...
+
 
 __all__ = ["BookingsResource"]
 
 _COLLECTION = "/connect/calendar_bookings/"
-
-
-class _BookingHost(Host, BookingClient, Protocol):
-    @property
-    def seat_claims(self) -> SeatClaimsProtocol: ...
 
 
 class BookingsResource(Resource):
@@ -82,6 +86,8 @@ class BookingsResource(Resource):
         retry: RetryPolicy | None = None,
     ) -> BookingOutcome:
         """Book ``request``, recovering from the slot-fill race (see :class:`SlotRecovery`)."""
+        from ..recovery import book
+
         client = self._client
         return await book(
             client,
