@@ -181,10 +181,10 @@ def _fleet_targets(fleet: dict[str, Any] | None) -> list[dict[str, Any]]:
                     )
                 )
         naive = by_key.get(("naive", callers))
-        if strategy == "default" and naive:
+        if strategy == "spread1" and naive:
             out.append(
                 _target(
-                    f"{size}: default booked share, no worse than the docs' loop",
+                    f"{size}: default (spread=1) booked share, no worse than the docs' loop",
                     row["booked_share"],
                     naive["booked_share"],
                     at_most=False,

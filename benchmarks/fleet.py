@@ -13,10 +13,11 @@ connection per caller), says ready, and all callers start when the parent says g
 Rows (strategies):
 
 - ``naive``: the API docs' loop (see contention.py), 3 POSTs.
-- ``spread1``: ``book()`` with ``SlotRecovery(spread=1)``: the nearest slot.
+- ``spread1``: ``book()`` with ``SlotRecovery()`` as shipped (``spread=1``): the nearest slot.
 - ``spread4``: ``book()`` with ``spread=4`` (seeded per caller).
-- ``default``: ``book()`` with ``SlotRecovery()`` as shipped.
-- ``redis``: ``book()`` with ``SlotRecovery()`` and
+- ``spread8``: ``book()`` with ``spread=8``, the README's advice for one client per caller.
+- ``redis``: ``book()`` with ``SlotRecovery(spread=8)`` (the fallback when Redis cannot be
+  asked) and
   ``RocketLeadClient(seat_claims=RedisSeatClaims(...))``, one ``RedisSeatClaims`` per process
   (shared by its callers' clients, as the README recommends) on a real redis-server on loopback.
 - ``redis_down``: the same, with the Redis server killed 40 ms after go (after the first POSTs
@@ -37,6 +38,7 @@ import json
 import math
 import os
 import random
+import statistics
 import sys
 import time
 from collections import Counter
@@ -61,15 +63,16 @@ __all__ = ["STRATEGIES", "run"]
 
 STRATEGIES: dict[str, str] = {
     "naive": "docs loop: refetch, first available, 3 POSTs",
-    "spread1": "book(), SlotRecovery(spread=1)",
+    "spread1": "book(), SlotRecovery() as shipped (spread=1)",
     "spread4": "book(), SlotRecovery(spread=4)",
-    "default": "book(), SlotRecovery() as shipped",
-    "redis": "book(), SlotRecovery(), RedisSeatClaims (one per process)",
+    "spread8": "book(), SlotRecovery(spread=8)",
+    "redis": "book(), SlotRecovery(spread=8), RedisSeatClaims (one per process)",
     "redis_down": "as redis; the Redis server is killed 40 ms after go",
 }
 REDIS_STRATEGIES = ("redis", "redis_down")
 HERE = Path(__file__).resolve().parent
 KILL_AFTER = 0.04
+REPEATS = 3  # per strategy and size in full runs (quick: 1)
 
 
 # -- the worker process -------------------------------------------------------------------------
@@ -100,10 +103,10 @@ class _Plan:
 
 
 async def _book(
-    client: RocketLeadClient, plan: _Plan, caller: int, result: Result, spread: int | None
+    client: RocketLeadClient, plan: _Plan, caller: int, result: Result, spread: int
 ) -> None:
     rng = random.Random(f"rocketlead-fleet/{plan.callers}/{caller}")
-    recovery = SlotRecovery(rng=rng) if spread is None else SlotRecovery(spread=spread, rng=rng)
+    recovery = SlotRecovery(spread=spread, rng=rng)
     try:
         outcome = await client.bookings.book(plan.request(caller), recovery=recovery)
     except SlotRecoveryExhausted as exhausted:
@@ -117,7 +120,7 @@ async def _book(
 async def _worker_row(spec: dict[str, Any], lines: asyncio.StreamReader) -> dict[str, Any]:
     plan, strategy = _Plan(spec), spec["strategy"]
     callers: list[int] = spec["caller_ids"]
-    spread = {"spread1": 1, "spread4": 4}.get(strategy)
+    spread = {"spread4": 4, "spread8": 8, "redis": 8, "redis_down": 8}.get(strategy, 1)
     async with contextlib.AsyncExitStack() as stack:
         claims: SeatClaimsProtocol | None = None
         redis: Any = None
@@ -128,7 +131,8 @@ async def _worker_row(spec: dict[str, Any], lines: asyncio.StreamReader) -> dict
 
             redis = aioredis.Redis.from_url(spec["redis_url"])
             stack.push_async_callback(redis.aclose)
-            await asyncio.gather(*(redis.ping() for _ in callers))  # one connection each
+            # one connection per caller, and one for the background writer
+            await asyncio.gather(*(redis.ping() for _ in range(len(callers) + 1)))
             claims = RedisSeatClaims(redis, namespace=f"fleet{spec['run']}")
         clients = [
             await stack.enter_async_context(
@@ -329,20 +333,47 @@ def redis_available() -> bool:
         return False
 
 
+def _merge(repeats: list[dict[str, Any]]) -> dict[str, Any]:
+    """One row from repeated rushes: shares and ratios averaged, times the median of the
+    repeats' percentiles, violations and losses the worst, fallbacks summed."""
+    first = repeats[0]
+    merged = dict(first)
+    for key in ("booked_share", "posts_per_booking", "gets_per_booking", "wall_s"):
+        merged[key] = statistics.fmean(r[key] for r in repeats)
+    for key in ("seconds_to_booking_p50", "seconds_to_booking_p95"):
+        merged[key] = statistics.median(r[key] for r in repeats)
+    for key in ("capacity_violations", "double_bookings", "lost"):
+        merged[key] = max(r[key] for r in repeats)
+    merged["fallbacks"] = sum(r["fallbacks"] for r in repeats)
+    merged["not_booked"] = dict(sum((Counter(r["not_booked"]) for r in repeats), Counter()))
+    merged["repeats"] = [
+        {k: r[k] for k in ("booked_share", "posts_per_booking", "seconds_to_booking_p95")}
+        for r in repeats
+    ]
+    return merged
+
+
 async def run(*, quick: bool) -> dict[str, Any]:
-    """Every strategy at 4 x 25 callers (quick), and 8 x 25 (full)."""
+    """Every strategy at 4 x 25 callers (quick), and 8 x 25 (full), ``REPEATS`` times each in
+    full runs, the strategies interleaved (A B C, then C B A, ...) so that a neighbour's burst
+    of CPU hits them alike."""
     sizes = [(4, 25)] if quick else [(4, 25), (8, 25)]
+    repeats = 1 if quick else REPEATS
     names = [n for n in STRATEGIES if n not in REDIS_STRATEGIES or redis_available()]
     out = []
     run_id = 0
     for processes, per_process in sizes:
+        measured: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
         async with _Fleet(processes) as fleet:
-            for name in names:
-                run_id += 1
-                out.append(await rush(fleet, name, per_process, None, run_id))
+            for round_ in range(repeats):
+                for name in names if round_ % 2 == 0 else names[::-1]:
+                    run_id += 1
+                    measured[name].append(await rush(fleet, name, per_process, None, run_id))
+        out += [_merge(measured[name]) for name in names]
     return {
         "latency_s": LATENCY,
         "window_h": WINDOW.total_seconds() / 3600,
+        "repeats": repeats,
         "strategies": STRATEGIES,
         "rows": out,
     }

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _logs, errors
 from ._client import DEFAULT_BASE_URL, RocketLeadClient
+from ._outcomes import LateOutcome
 from ._retry import NO_RETRY, RetryPolicy
 from ._seats import Seat, SeatClaims, SeatClaimsProtocol
 from ._version import __version__
@@ -132,6 +133,7 @@ __all__ = [
     "FieldValidation",
     "Id",
     "InternalServerError",
+    "LateOutcome",
     "LeadEntry",
     "LeadRequest",
     "LeadState",

@@ -12,10 +12,11 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from ._outcomes import OutcomeReporter, OutcomeUnknownHook
+from ._outcomes import LateOutcomeHook, OutcomeReporter, OutcomeUnknownHook
 from ._retry import RetryPolicy, check_retry
 from ._seats import SeatClaims, SeatClaimsProtocol
 from ._secret import RedactedStr, check_token, scrub
+from ._telemetry import make_telemetry
 from ._transport import Transport
 from ._validate import check_int, check_timeout
 from .resources import (
@@ -134,6 +135,9 @@ class RocketLeadClient:
       travels in clear text.
     - ``default_headers``: extra headers sent with every request (not ``Authorization`` or
       ``Content-Type``, which the SDK sets).
+    - ``telemetry``: OpenTelemetry spans and metrics (``[otel]`` extra); default: on when
+      ``opentelemetry-api`` is installed, unless ``ROCKETLEAD_OTEL=off``.
+      ``tracer_provider``/``meter_provider``: default the global ones.
     - ``timeout``: default budget in seconds for a whole call, retries included.
     - ``retry``: default :class:`RetryPolicy`.
     - ``on_outcome_unknown``: called (sync or async) exactly once with each
@@ -141,6 +145,12 @@ class RocketLeadClient:
       sent, so an application can reconcile a booking that may exist. An async hook runs as a
       task of its own (the call raises at once, its budget untouched); :meth:`aclose` waits
       for it. Its errors are logged.
+    - ``on_late_outcome``: called (sync or async, as a task; errors logged) exactly once with a
+      :class:`LateOutcome` when the task awaiting ``bookings.create()``/``bookings.book()`` was
+      cancelled after the booking POST was written (a caller barging in, a tool timeout): the
+      client reads the answer on, within the call's budget, and delivers the booking or the
+      definite error here; an answer it cannot learn goes to ``on_outcome_unknown`` instead,
+      never to both. Without it, such a POST is reported to ``on_outcome_unknown`` at once.
     - ``max_connections``: connection-pool bound of the SDK's session.
     - ``max_response_bytes``: larger answers are refused unread.
     - ``seat_claims``: how ``bookings.book()`` calls keep out of each other's way after a lost
@@ -159,6 +169,7 @@ class RocketLeadClient:
         retry: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
         on_outcome_unknown: OutcomeUnknownHook | None = None,
+        on_late_outcome: LateOutcomeHook | None = None,
         max_connections: int = 100,
         max_response_bytes: int = 8 * 1024 * 1024,
         seat_claims: SeatClaimsProtocol | None = None,
@@ -166,11 +177,20 @@ class RocketLeadClient:
         sleep: Callable[[float], Awaitable[None]] | None = None,
         default_headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool | None = None,
+        telemetry: bool | None = None,
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
         _parent: RocketLeadClient | None = None,
     ) -> None:
         if isinstance(token, str):
             token = RedactedStr(token)  # if a check below raises, traceback locals show '***'
         secret = check_token(os.environ.get(TOKEN_ENV, "") if token is None else token)
+        for name, hook in (
+            ("on_outcome_unknown", on_outcome_unknown),
+            ("on_late_outcome", on_late_outcome),
+        ):
+            if hook is not None and not callable(hook):
+                raise TypeError(f"{name} must be callable or None, not {type(hook).__name__}")
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise TypeError("session must be an aiohttp.ClientSession")
         if seat_claims is not None and not isinstance(seat_claims, SeatClaimsProtocol):
@@ -204,6 +224,9 @@ class RocketLeadClient:
             "default_headers": headers,
             "allow_insecure_http": allow_insecure_http,
             "seat_claims": seat_claims,
+            "telemetry": telemetry,
+            "tracer_provider": tracer_provider,
+            "meter_provider": meter_provider,
         }
         if _parent is not None and _parent._options == self._options:
             # Same endpoint, identity and headers: share the parent's session and hooks.
@@ -221,10 +244,14 @@ class RocketLeadClient:
             session=session,
             max_connections=max_connections,
             max_response_bytes=max_response_bytes,
-            reporter=OutcomeReporter(on_outcome_unknown),
+            reporter=OutcomeReporter(on_outcome_unknown, on_late_outcome),
             clock=clock,
             sleep=sleep,
             default_headers=headers,
+            telemetry=make_telemetry(
+                telemetry, tracer_provider=tracer_provider, meter_provider=meter_provider
+            ),
+            pool_of=None if _parent is None or session is not None else _parent._transport,
         )
         claims = SeatClaims() if seat_claims is None else seat_claims
         self._setup(transport, check_timeout(timeout), policy, claims, owner=True)
@@ -256,7 +283,8 @@ class RocketLeadClient:
 
     @property
     def timeout(self) -> float:
-        """The default budget in seconds of a whole call, retries included."""
+        """The default budget in seconds of a whole call, retries included (validated when
+        set: a positive finite number)."""
         return self._timeout
 
     @timeout.setter
@@ -265,7 +293,7 @@ class RocketLeadClient:
 
     @property
     def retry(self) -> RetryPolicy:
-        """The default :class:`RetryPolicy`."""
+        """The default :class:`RetryPolicy` (validated when set)."""
         return self._retry
 
     @retry.setter
@@ -288,12 +316,12 @@ class RocketLeadClient:
     ) -> RocketLeadClient:
         """A copy of this client with other defaults, validated like the constructor's.
 
-        Changing only ``timeout``/``retry`` shares this client's session, seat claims and
-        hooks: closing the copy does nothing, the original owns the session. A different
-        ``base_url``, ``token`` or ``default_headers`` is another endpoint or identity: the
-        copy gets its own connection pool and seat claims (a ``session=`` you passed is still
-        shared) and must be closed itself (``async with`` or ``aclose()``). Everything else
-        (hooks, limits, ``clock``/``sleep``) is carried over.
+        Every copy shares this client's connection pool (its session), which this client owns:
+        close the original last. Changing only ``timeout``/``retry`` shares everything else too
+        (seat claims, hooks in flight); closing such a copy does nothing. A different
+        ``base_url``, ``token`` or ``default_headers`` is another endpoint or identity: that
+        copy has seat claims of its own, and closing it waits for its own calls and hooks but
+        leaves the shared pool open. Hooks, limits and ``clock``/``sleep`` are carried over.
         """
         options = dict(self._options)
         if base_url is not None:

@@ -14,7 +14,7 @@ import logging
 import math
 import socket
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 import aiohttp
@@ -24,7 +24,7 @@ from yarl import URL
 
 from . import _json
 from ._errormap import TransportErrors, excerpt, status_error
-from ._outcomes import OutcomeReporter
+from ._outcomes import LateOutcome, OutcomeReporter
 from ._retry import (
     RetryPolicy,
     deleted_after_unknown,
@@ -33,6 +33,7 @@ from ._retry import (
     retry_after_failure,
 )
 from ._secret import RedactedStr, scrub, scrub_bytes
+from ._telemetry import NOOP, Telemetry
 from ._version import __version__
 from .errors import (
     APIConnectionError,
@@ -70,6 +71,20 @@ class Call(Generic[T]):
     unknown_error: type[OutcomeUnknownError] = OutcomeUnknownError
     # Earlier attempts of a booking: a BookingOutcomeUnknown carries them, this POST last.
     history: tuple[Attempt, ...] | None = attrs.field(default=None, repr=False)
+    # A booking POST: if the reporter takes late outcomes, its answer is read on after the
+    # caller is cancelled (see Transport.request).
+    late: bool = False
+    # Called synchronously each time a POST body starts going on the wire.
+    on_sent: Callable[[], None] | None = attrs.field(default=None, repr=False)
+
+
+@attrs.define
+class _Wire:
+    """One late-readable call's state, shared by the caller and the task that runs it."""
+
+    on_wire: bool = False  # a POST is written and its answer not yet read
+    written: bool = False  # some POST of the call was written
+    left: bool = False  # the caller was cancelled: no further attempt
 
 
 class _Body(aiohttp.BytesPayload):
@@ -89,8 +104,12 @@ class _Body(aiohttp.BytesPayload):
     sent = False
     stale = False
 
-    def __init__(self, value: bytes) -> None:
+    def __init__(
+        self, value: bytes, wire: _Wire | None, on_sent: Callable[[], None] | None
+    ) -> None:
         super().__init__(value, content_type="application/json")
+        self._wire = wire
+        self._on_sent = on_sent
 
     async def write(self, writer: AbstractStreamWriter) -> None:
         self._start(writer)
@@ -103,10 +122,23 @@ class _Body(aiohttp.BytesPayload):
         await super().write_with_length(writer, content_length)
 
     def _start(self, writer: AbstractStreamWriter) -> None:
+        if self._wire is not None and self._wire.left:
+            # The caller was cancelled before a byte of the body went out (aiohttp writes it
+            # from a task of its own, which may run after the cancellation): never send it.
+            raise aiohttp.ClientConnectionError("the caller left before the request was written")
         if self.stale or _unsolicited(writer):
             self.stale = True
             raise aiohttp.ClientConnectionError("the connection held unsolicited data")
+        if self.sent:
+            return  # aiohttp writes a body once; never signal twice
         self.sent = True
+        if self._wire is not None:
+            self._wire.on_wire = self._wire.written = True
+        if self._on_sent is not None:
+            try:
+                self._on_sent()
+            except Exception:  # a signal for the caller must never break the POST
+                logger.exception("on_sent hook failed")
 
 
 def _unsolicited(writer: AbstractStreamWriter) -> bool:
@@ -127,7 +159,10 @@ def _unsolicited(writer: AbstractStreamWriter) -> bool:
     if raw is None:  # pragma: no cover - every socket transport has one
         return False
     # Bytes in the kernel buffer that the loop has not read yet, or the peer's close (b"").
-    peek = socket.socket(fileno=raw.fileno())
+    # asyncio hands out a TransportSocket that cannot recv; the socket it wraps (non-blocking)
+    # can, and a temporary socket object on the same descriptor is the fallback.
+    sock = getattr(raw, "_sock", None)
+    peek = sock if isinstance(sock, socket.socket) else socket.socket(fileno=raw.fileno())
     try:
         peek.recv(1, socket.MSG_PEEK)
     except BlockingIOError:
@@ -135,13 +170,9 @@ def _unsolicited(writer: AbstractStreamWriter) -> bool:
     except OSError:
         return True
     finally:
-        peek.detach()
+        if peek is not sock:
+            peek.detach()
     return True
-
-
-@functools.lru_cache(maxsize=64)
-def _client_timeout(limit: float) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(total=limit, ceil_threshold=math.inf)
 
 
 def _on_the_wire(response: aiohttp.ClientResponse) -> bool:
@@ -165,9 +196,14 @@ class Transport:
         clock: Callable[[], float] | None,
         sleep: Callable[[float], Awaitable[None]] | None,
         default_headers: Mapping[str, str] | None = None,
+        telemetry: Telemetry = NOOP,
+        pool_of: Transport | None = None,
     ) -> None:
         self.base_url = base_url
         self._secret = token
+        self.telemetry = telemetry
+        url = URL(base_url)
+        self._host, self._port = url.host or "", url.port
         self._headers = {
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
@@ -176,7 +212,9 @@ class Transport:
         }
         self._json_headers = {**self._headers, "Content-Type": "application/json"}
         self._session = session
-        self._owns_session = session is None
+        # A with_options() copy for another endpoint or token borrows its original's pool.
+        self._pool_of = pool_of
+        self._owns_session = session is None and pool_of is None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._max_connections = max_connections
         self._max_response_bytes = max_response_bytes
@@ -185,7 +223,6 @@ class Transport:
         self._sleep = sleep or asyncio.sleep
         self._in_flight = 0
         self._idle: asyncio.Event | None = None  # set when the last call in flight ends
-        self._urls: dict[str, URL] = {}
         self.closed = False
 
     def __repr__(self) -> str:
@@ -197,6 +234,8 @@ class Transport:
         """The session, created on first use inside the running loop."""
         if self.closed:
             raise RuntimeError("this RocketLeadClient is closed")
+        if self._pool_of is not None:
+            return self._pool_of.session()
         loop = asyncio.get_running_loop()
         if self._session is None:
             self._session = aiohttp.ClientSession(
@@ -228,24 +267,94 @@ class Transport:
 
     # -- the call -----------------------------------------------------------------------------
 
-    def request(self, call: Call[T]) -> Coroutine[Any, Any, T]:
+    async def request(self, call: Call[T]) -> T:
         """Run ``call`` within its budget and retry policy; return the decoded model.
 
-        Its first attempt is the call's coroutine: a call answered at once runs in that one
-        coroutine from the resource method to aiohttp."""
-        return self._attempt(call, 1, None)
+        A booking POST (``call.late``) with an ``on_late_outcome`` hook runs in a task the
+        client owns, so that a caller cancelled after the POST was written does not take the
+        answer with it: the caller's ``CancelledError`` propagates at once, the task reads on
+        (within the call's budget, making no further attempt) and the reporter delivers what it
+        learns. Without the hook (or before anything is written) cancellation acts in place.
+        """
+        if call.late and self.reporter.on_late_outcome is not None:
+            return await self._request_late(call)
+        return await self._request(call, None)
 
-    async def _after_failure(self, call: Call[T], failure: RocketLeadError, started: float) -> T:
+    async def _request_late(self, call: Call[T]) -> T:
+        wire = _Wire()
+        started = self.clock()
+        task = self.reporter.spawn(self._request(call, wire))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            wire.left = True
+            if wire.on_wire or task.done():
+                task.add_done_callback(functools.partial(self._late, call, wire, started))
+            else:
+                # Nothing of it is on the wire now (waiting for a connection, backing off):
+                # it certainly did not commit this time, and no further attempt may start.
+                task.cancel()
+                task.add_done_callback(_retrieved)
+            raise
+
+    def _late(self, call: Call[Any], wire: _Wire, started: float, task: asyncio.Task[Any]) -> None:
+        """Deliver the answer a cancelled caller did not wait for (a task's done callback)."""
+        if task.cancelled():
+            return  # cancelled while on the wire: reported as unknown where it happened
+        error = task.exception()
+        if isinstance(error, OutcomeUnknownError):
+            return  # the answer could not be learned: already reported as unknown
+        if error is not None and not isinstance(error, RocketLeadError):
+            logger.error(
+                "%s %s: the late answer could not be read: %r", call.method, call.path, error
+            )
+            return
+        if error is not None and not wire.written:
+            return  # never sent: nothing was booked, nothing to tell
+        if error is not None:
+            error.__traceback__ = None  # kept for the application: no transport frames
+        booking = None if error is not None else task.result()
+        attempt = Attempt(call.request, error, self.clock() - started)
+        logger.info(
+            "%s %s: answered after the caller was cancelled (%s); delivered to on_late_outcome",
+            call.method,
+            call.path,
+            "booked" if booking is not None else type(error).__name__,
+        )
+        attempts = (*(call.history or ()), attempt)
+        self.reporter.late(LateOutcome(call.request, booking, error, attempts))
+
+    async def _request(self, call: Call[T], wire: _Wire | None) -> T:
+        started = self.clock()
+        self._in_flight += 1
+        try:
+            try:
+                return await self._attempt(call, 1, started + call.timeout, wire)
+            except RocketLeadError as error:
+                failure = error  # handled below, outside this block: nothing chains to it
+            return await self._after_failure(call, failure, started, wire)
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight and self._idle is not None:
+                self._idle.set()
+
+    async def _after_failure(
+        self, call: Call[T], failure: RocketLeadError, started: float, wire: _Wire | None
+    ) -> T:
         """Retry ``failure`` if the rules allow; report a POST that may have committed."""
         method, deadline = call.method, started + call.timeout
         if call.retry.max_attempts > 1 and is_retryable(method, failure):
             earlier_unknown = may_have_committed(failure)
+            latest = failure
 
             async def attempt(number: int) -> T:
-                nonlocal earlier_unknown
+                nonlocal earlier_unknown, latest
+                if wire is not None and wire.left:
+                    raise latest  # the caller left: nothing more is sent for it
                 try:
-                    return await self._attempt(call, number, deadline)
+                    return await self._attempt(call, number, deadline, wire)
                 except RocketLeadError as error:
+                    latest = error
                     if deleted_after_unknown(method, error, earlier_unknown):
                         logger.info("DELETE %s: 404 after an unknown attempt: deleted", call.path)
                         return None  # type: ignore[return-value]
@@ -278,122 +387,86 @@ class Transport:
         finally:
             del failure
 
-    async def _attempt(self, call: Call[T], number: int, deadline: float | None) -> T:
-        """One attempt. The first (``deadline=None``) also runs the call: it starts the
-        budget, counts the call in flight, and hands a failure to :meth:`_after_failure`;
-        a later one raises its failure to the retry loop."""
+    async def _attempt(
+        self, call: Call[T], number: int, deadline: float, wire: _Wire | None = None
+    ) -> T:
+        with self.telemetry.attempt(call.method, call.path, self._host, self._port, number) as span:
+            return await self._send(call, number, deadline, span, wire)
+
+    async def _send(
+        self, call: Call[T], number: int, deadline: float, span: Any, wire: _Wire | None
+    ) -> T:
         method, path = call.method, call.path
         started = self.clock()
-        first = deadline is None
-        if deadline is None:
-            deadline = started + call.timeout
-            left = call.timeout
-            self._in_flight += 1
-        else:
-            left = deadline - started
-        failure: RocketLeadError | None = None
-        guard: TransportErrors | None = None
+        left = deadline - started
+        if left <= 0:
+            raise DeadlineExceeded(
+                "the call's time budget ran out", method=method, path=path, request_sent=False
+            )
+        limit = left
+        if call.retry.attempt_timeout is not None and call.retry.attempt_timeout < left:
+            limit = call.retry.attempt_timeout
+        session = self.session()
+        body = None if call.body is None else _Body(call.body, wire, call.on_sent)
+        guard = TransportErrors(
+            method,
+            path,
+            body=body,
+            limit=limit,
+            budget=call.timeout,
+            budget_bound=limit >= left,
+            secret=self._secret,
+        )
         try:
-            try:
-                if left <= 0:
-                    raise DeadlineExceeded(
-                        "the call's time budget ran out",
-                        method=method,
-                        path=path,
-                        request_sent=False,
-                    )
-                limit = left
-                attempt_timeout = call.retry.attempt_timeout
-                if attempt_timeout is not None and attempt_timeout < left:
-                    limit = attempt_timeout
-                session = self.session()
-                body = None if call.body is None else _Body(call.body)
-                guard = TransportErrors(
+            with guard:
+                async with session.request(
                     method,
-                    path,
-                    body=body,
-                    limit=limit,
-                    budget=call.timeout,
-                    budget_bound=limit >= left,
-                    secret=self._secret,
-                )
-                try:
-                    with guard:
-                        async with session.request(
-                            method,
-                            self._url(path),
-                            params=call.params,
-                            data=body,
-                            headers=self._headers if body is None else self._json_headers,
-                            timeout=self._timeout(limit),
-                            # Per request, so a user's session defaults cannot change what we
-                            # see: a 3xx to a POST is an answer, not a new request; a session
-                            # middleware could repeat a booking POST.
-                            allow_redirects=False,
-                            raise_for_status=False,
-                            auto_decompress=True,
-                            middlewares=(),
-                        ) as response:
-                            if body is not None and not body.sent and _on_the_wire(response):
-                                # Bytes that arrived before the body was written cannot
-                                # answer it.
-                                body.stale = True
-                                response.close()
-                            else:
-                                status = response.status
-                                raw = await self._read(response, method, path)
-                                headers = response.headers
-                except asyncio.CancelledError:
-                    if method == "POST" and body is not None and body.sent:
-                        unknown = self._unknown(call, None, deadline - call.timeout)
-                        self.reporter.unknown(unknown)
-                    raise
-                if body is not None and body.stale:
-                    guard.error = APIConnectionError(
-                        "the connection held unsolicited data, or the server had closed it, "
-                        "before the request was written; nothing was sent",
-                        method=method,
-                        path=path,
-                        request_sent=False,
-                    )
-                failure = guard.error
-                if failure is not None:
-                    failed = (failure.transport_error or "").partition(":")[0]
-                    self._log(method, path, failed or type(failure).__name__, number, started)
-                else:
-                    self._log(method, path, status, number, started)
-                    if 200 <= status < 300:
-                        return self._decode(call, status, raw)
-                    failure = status_error(method, path, status, raw, headers, secret=self._secret)
-            except RocketLeadError as error:  # a deadline, a body too large or not a model
-                failure = error
-            if not first:
-                raise failure
-            return await self._after_failure(call, failure, started)
+                    URL(self.base_url + path, encoded=True),
+                    params=call.params,
+                    data=body,
+                    headers=self._headers if body is None else self._json_headers,
+                    # aiohttp rounds deadlines of timeouts >= ceil_threshold (5 s) up to the
+                    # next whole second of loop time: never, or a call overruns its budget.
+                    timeout=aiohttp.ClientTimeout(total=limit, ceil_threshold=math.inf),
+                    # Per request, so a user's session defaults cannot change what we see:
+                    allow_redirects=False,  # a 3xx to a POST is an answer, not a new request
+                    raise_for_status=False,
+                    auto_decompress=True,
+                    middlewares=(),  # a session middleware could repeat a booking POST
+                ) as response:
+                    if body is not None and not body.sent and _on_the_wire(response):
+                        # Bytes that arrived before the body was written cannot answer it.
+                        body.stale = True
+                        response.close()
+                    else:
+                        status = response.status
+                        span.status(status)
+                        raw = await self._read(response, method, path)
+                        headers = response.headers
+        except asyncio.CancelledError:
+            if method == "POST" and body is not None and body.sent:
+                unknown = self._unknown(call, None, deadline - call.timeout)
+                self.reporter.unknown(unknown)
+            raise
         finally:
-            # An error raised through this frame must not stay referenced by it: the frame
-            # would hold the error holding its traceback holding the frame, a cycle.
-            failure = guard = None
-            if first:
-                self._in_flight -= 1
-                if not self._in_flight and self._idle is not None:
-                    self._idle.set()
-
-    def _url(self, path: str) -> URL:
-        """The absolute URL of ``path``, built once per path (a bounded cache: ids vary)."""
-        url = self._urls.get(path)
-        if url is None:
-            if len(self._urls) >= 256:
-                self._urls.clear()
-            url = self._urls[path] = URL(self.base_url + path, encoded=True)
-        return url
-
-    @staticmethod
-    def _timeout(limit: float) -> aiohttp.ClientTimeout:
-        # aiohttp rounds deadlines of timeouts >= ceil_threshold (5 s) up to the next whole
-        # second of loop time: never, or a call overruns its budget. A first attempt's limit
-        # is the call's whole timeout, the same number call after call: built once for it.
-        return _client_timeout(limit)
+            if wire is not None:
+                wire.on_wire = False  # answered, failed or cancelled: no longer in flight
+        if body is not None and body.stale:
+            guard.error = APIConnectionError(
+                "the connection held unsolicited data, or the server had closed it, before "
+                "the request was written; nothing was sent",
+                method=method,
+                path=path,
+                request_sent=False,
+            )
+        if guard.error is not None:
+            failed = (guard.error.transport_error or "").partition(":")[0]
+            self._log(method, path, failed or type(guard.error).__name__, number, started)
+            raise guard.error
+        self._log(method, path, status, number, started)
+        if 200 <= status < 300:
+            return self._decode(call, status, raw)
+        raise status_error(method, path, status, raw, headers, secret=self._secret)
 
     def _log(self, method: str, path: str, result: object, number: int, started: float) -> None:
         if logger.isEnabledFor(logging.DEBUG):
@@ -456,6 +529,7 @@ class Transport:
     ) -> OutcomeUnknownError:
         """The unknown-outcome error for ``call`` (``error=None``: the caller was cancelled
         after sending), complete with its history, ready for the reporter."""
+        self.telemetry.outcome_unknown(call.method, call.path)
         status: int | None = None
         if error is None:
             reason = log_reason = "the calling task was cancelled after sending"
@@ -480,3 +554,9 @@ class Transport:
             elapsed = self.clock() - started
             unknown.attempts = (*call.history, Attempt(call.request, unknown, elapsed))
         return unknown
+
+
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    """Mark a stopped task's outcome as seen (it concerns nobody: nothing was sent)."""
+    if not task.cancelled():
+        task.exception()

@@ -70,6 +70,7 @@ _BUILDERS: dict[Any, Callable[[Mapping[str, Any]], Any]] = {}
 def _request_builder(cls: Any) -> Callable[[Mapping[str, Any]], Any]:
     # The converter only encodes requests (the SDK never reads one back): decode each known
     # key with the converter's strict field hooks, then let the constructor validate.
+    converter = get_converter()
     hints = typing.get_type_hints(cls)
     fields = [(a.name, wire_name(cls, a.name), hints[a.name]) for a in attrs.fields(cls)]
 
@@ -78,7 +79,7 @@ def _request_builder(cls: Any) -> Callable[[Mapping[str, Any]], Any]:
         for name, key, hint in fields:
             if key in data:
                 try:
-                    kwargs[name] = get_converter().structure(data[key], hint)
+                    kwargs[name] = converter.structure(data[key], hint)
                 except Exception as error:
                     raise ValueError(f"{cls.__name__}.{name} ({key!r}): {error}") from None
         return cls(**kwargs)

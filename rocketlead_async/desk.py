@@ -200,7 +200,7 @@ class _Flight:
 
     offered: OfferedSlot
     waiters: int = 0
-    posting: bool = False  # a POST may be on the wire: cancelling now could orphan a booking
+    posting: bool = False  # a POST was written (``sent``): cancelling could orphan a booking
     abandoned: bool = False
     started: bool = False
     cancelled_by_desk: bool = False
@@ -451,7 +451,17 @@ class BookingDesk:
             if not flight.cancelled_by_desk:
                 self._land(flight)
                 raise
-            result = self._failed(flight, "abandoned", ())
+            if flight.posting:
+                # aiohttp writes the body from a task of its own: it went out between the
+                # decision to stop and the stop. It may have booked: never book again blindly.
+                result = DeskResult(
+                    "unknown",
+                    self.phrases.unknown.format(when=flight.offered.spoken),
+                    slot=flight.offered,
+                    reason="unknown",
+                )
+            else:
+                result = self._failed(flight, "abandoned", ())
         except BaseException:
             self._land(flight)
             raise
@@ -542,7 +552,9 @@ class BookingDesk:
 
     def _on_event(self, flight: _Flight, event: RecoveryEvent) -> Awaitable[None] | None:
         kind = event.kind
-        if kind in (RecoveryEventKind.SLOT_TAKEN, RecoveryEventKind.GAVE_UP):
+        if kind is RecoveryEventKind.SENT:
+            flight.posting = True  # from now on the booking may exist: never cancel it
+        elif kind in (RecoveryEventKind.SLOT_TAKEN, RecoveryEventKind.GAVE_UP):
             flight.posting = False
         sentence = None
         if kind is RecoveryEventKind.SLOT_TAKEN:
@@ -553,12 +565,7 @@ class BookingDesk:
             for say in list(flight.progress):
                 self._call(say, sentence, "on_progress")
         hook = self.recovery.on_event
-        answer = None if hook is None else hook(event)
-        if kind is RecoveryEventKind.ATTEMPT:
-            if inspect.isawaitable(answer):
-                return _then_posting(flight, answer)
-            flight.posting = True  # the POST follows without another await of book()'s own
-        return answer
+        return None if hook is None else hook(event)
 
     async def _confirm(self, flight: _Flight, original: BookingRequest, slot: Slot) -> bool:
         if flight.abandoned:
@@ -599,15 +606,6 @@ class BookingDesk:
 
     async def __aexit__(self, *_exc: object) -> None:
         await self.aclose()
-
-
-async def _then_posting(flight: _Flight, hook: Awaitable[None]) -> None:
-    """Await the user's ``attempt`` hook; the POST may go out once it is done (until then a
-    caller who leaves can still be let go with nothing sent)."""
-    try:
-        await hook
-    finally:
-        flight.posting = True
 
 
 def _start(slot: Slot) -> datetime:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from multidict import CIMultiDict
+from multidict import CIMultiDict, CIMultiDictProxy
 
 if TYPE_CHECKING:
     from .models import Attempt, BookingRequest, Slot
@@ -57,6 +57,7 @@ class RocketLeadError(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Exception's own __reduce__ calls cls(*args), which keyword-only __init__s refuse.
+        # Every attribute pickles as it is (headers are kept as a CIMultiDict for that).
         return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
@@ -100,11 +101,11 @@ class APIStatusError(RocketLeadError):
     ``status`` is the HTTP status, ``message`` the envelope's ``message`` (or a description of
     what was wrong with the body), ``body`` the decoded envelope or a short text excerpt, and
     ``retry_after`` the server's ``Retry-After`` in seconds when it sent one (429, 503).
-    ``headers`` are the response headers (a case-insensitive ``CIMultiDict`` copy, which
-    pickles with the error; empty when the error was built without a response) and
-    ``request_id`` the server's request id from the first of ``X-Request-Id``, ``Request-Id``,
-    ``X-Amzn-RequestId`` it sent (``None`` if none), for support tickets. The token is scrubbed
-    from all of them.
+    ``headers`` are the response headers (a read-only, case-insensitive ``CIMultiDictProxy``
+    over a copy that pickles with the error; empty when the error was built without a
+    response) and ``request_id`` the server's request id from the first of ``X-Request-Id``,
+    ``Request-Id``, ``X-Amzn-RequestId`` it sent (``None`` if none), for support tickets. The
+    token is scrubbed from all of them.
     """
 
     def __init__(
@@ -126,8 +127,14 @@ class APIStatusError(RocketLeadError):
         self.method = method
         self.path = path
         self.retry_after = retry_after
-        self.headers: CIMultiDict[str] = CIMultiDict() if headers is None else CIMultiDict(headers)
+        # Kept as a CIMultiDict (it pickles); shown read-only through ``headers``.
+        self._headers: CIMultiDict[str] = CIMultiDict(headers or ())
         self.request_id = request_id
+
+    @property
+    def headers(self) -> CIMultiDictProxy[str]:
+        """The response headers, read-only and case-insensitive."""
+        return CIMultiDictProxy(self._headers)
 
 
 class UnexpectedResponseError(APIStatusError):

@@ -26,8 +26,10 @@ from typing import Any, Literal, NoReturn, Protocol, TypeVar
 
 import attrs
 
+from ._outcomes import LateOutcome, OutcomeReporter
 from ._retry import RetryPolicy
 from ._seats import Seat, SeatClaims, SeatClaimsProtocol
+from ._telemetry import NOOP, NOOP_BOOK, Telemetry
 from ._validate import (
     check_int,
     check_number,
@@ -36,6 +38,7 @@ from ._validate import (
     check_timeout,
     validator,
 )
+from ._wait import within
 from .errors import (
     BookingOutcomeUnknown,
     DeadlineExceeded,
@@ -76,6 +79,10 @@ class RecoveryEventKind(str, enum.Enum):
 
     ATTEMPT = "attempt"
     """A booking POST is about to be sent."""
+    SENT = "sent"
+    """The POST started going on the wire: from now on the booking may exist (before it,
+    nothing was sent). Delivered synchronously from the write, never awaited: an async
+    ``on_event`` hook's coroutine runs as a task of its own."""
     SLOT_TAKEN = "slot_taken"
     """The slot went to another caller (400 no longer available)."""
     REFETCHED = "refetched"
@@ -111,6 +118,7 @@ class _BookingsAPI(Protocol):
         timeout: float | None = ...,
         retry: RetryPolicy | None = ...,
         attempts: Sequence[Attempt] | None = ...,
+        on_sent: Callable[[], None] | None = ...,
     ) -> Booking: ...
 
 
@@ -125,6 +133,8 @@ class BookingClient(Protocol):
     def availability(self) -> _AvailabilityAPI: ...
     @property
     def bookings(self) -> _BookingsAPI: ...
+    @property
+    def seat_claims(self) -> SeatClaimsProtocol: ...
 
 
 @attrs.frozen
@@ -180,15 +190,18 @@ class SlotRecovery:
     - ``picker``: ``"nearest"`` (closest start, same resource first), ``"next_after"`` (earliest
       start at or after the original), ``"same_time_any_resource"``, or a callable
       ``(request, ranked candidates) -> Slot | None``.
-    - ``spread``: a named picker picks at random among the ``spread`` best-ranked candidates
-      (default 4), weighted by their free seats, so agents that cannot see each other's claims
-      (one client per caller, processes of their own) do not all charge the same next slot;
-      1 = always the best. Chosen by measurement (``benchmarks/fleet.py``): with one client per
-      caller, ``spread=1`` books no more callers than the docs' naive loop; ``spread=4`` books
-      about twice as many, and costs calls sharing a client nothing. Calls whose claims are
+    - ``spread``: a named picker picks at random among the ``spread`` best-ranked candidates,
+      weighted by their free seats, so agents that cannot see each other's claims (one client
+      per caller, processes of their own) do not all charge the same next slot. The default,
+      1, always takes the best: a caller who loses a race gets the nearest slot. Measured with
+      one client per caller (``benchmarks/fleet.py``): ``spread=1`` books as many callers as
+      the docs' naive loop (about half), ``spread=4`` about 88%, ``spread=8`` all of them with
+      about 2 POSTs (the slots within 30 minutes overlap the taken hour and share its
+      capacity, so a herd needs the hour-away ones too); ``RedisSeatClaims`` needs no spread.
+      Calls sharing a client book all with 1.9 POSTs at any spread. Calls whose claims are
       shared (one client, or ``RedisSeatClaims``) also rank a slot whose seats the others are
-      all charging last; with ``RedisSeatClaims`` the best-ranked slot with a seat left is
-      claimed atomically, and ``spread`` matters only when Redis cannot be asked.
+      all charging last; with ``RedisSeatClaims`` the best-ranked slot with a seat left is claimed
+      atomically, and ``spread`` matters only when Redis cannot be asked.
     - ``pin_resource``: only alternatives on the request's resource (if the request names one).
     - ``on_event``: called (sync or async) with a :class:`RecoveryEvent` per step; its errors are
       logged and ignored.
@@ -207,7 +220,7 @@ class SlotRecovery:
         default=timedelta(hours=3), validator=validator(check_timedelta)
     )
     picker: PickerName | Picker = attrs.field(default="nearest", validator=_picker)
-    spread: int = attrs.field(default=4, validator=validator(check_int, minimum=1))
+    spread: int = attrs.field(default=1, validator=validator(check_int, minimum=1))
     pin_resource: bool = False
     not_before: datetime | None = attrs.field(
         default=None, validator=validator(check_optional_aware)
@@ -264,25 +277,6 @@ _DEFAULT_RECOVERY = SlotRecovery()  # frozen, so one serves every book() call wi
 # -- the strategy -------------------------------------------------------------------------------
 
 
-async def _within(awaitable: Awaitable[T], timeout: float) -> T:
-    """``awaitable``'s result, cancelled with ``TimeoutError`` after ``timeout`` seconds.
-
-    Not ``asyncio.wait_for``: before Python 3.12 it returns the result and swallows the
-    caller's cancellation when both arrive in the same loop turn, and ``book()`` would then
-    POST for a caller who has already left.
-    """
-    task = asyncio.ensure_future(awaitable)
-    try:
-        done, _ = await asyncio.wait({task}, timeout=timeout)
-    except asyncio.CancelledError:
-        task.cancel()
-        raise
-    if not done:
-        task.cancel()
-        raise asyncio.TimeoutError
-    return task.result()
-
-
 _GIVE_UP_MESSAGES: dict[RecoveryReason, str] = {
     "max_attempts": "the slot was taken on every booking attempt",
     "deadline": "the time budget ran out before a booking could be made",
@@ -311,6 +305,8 @@ class _Run:
     claims: SeatClaimsProtocol = attrs.field(factory=SeatClaims)
     held: Seat | None = None  # the seat this call has claimed, if any
     fetched_at: float | None = None  # when the alternatives' availability was requested
+    reporter: OutcomeReporter = attrs.field(factory=OutcomeReporter)
+    span: Any = NOOP_BOOK  # the book() span's handle: recovery steps become its events
 
     def hold(self, key: SlotKey | None, *, booked: bool = False) -> None:
         """Claim ``key``'s seat in place of the one held (``None``: just release)."""
@@ -355,8 +351,20 @@ class _Run:
         """A hook's result; an awaitable one is awaited within the budget left, because the
         call's ``timeout`` bounds everything ``book()`` waits for, hooks included."""
         if inspect.isawaitable(result):
-            return await _within(result, max(self.left(), 0.0))
+            return await within(result, max(self.left(), 0.0))
         return result
+
+    def event(
+        self, kind: RecoveryEventKind, request: BookingRequest, slot: Slot | None, **details: object
+    ) -> RecoveryEvent:
+        return RecoveryEvent(
+            kind=kind,
+            attempt=max(self.number, 1),
+            slot=slot,
+            elapsed=self.now() - self.started,
+            request=request,
+            **details,  # type: ignore[arg-type]
+        )
 
     async def emit(
         self,
@@ -365,22 +373,22 @@ class _Run:
         slot: Slot | None,
         **details: object,
     ) -> None:
+        resource_id = slot.resource_id if slot is not None else request.resource_id
+        self.span.event(kind.value, max(self.number, 1), resource_id)
         hook = self.policy.on_event
         if hook is None:
             return
-        event = RecoveryEvent(
-            kind=kind,
-            attempt=max(self.number, 1),
-            slot=slot,
-            elapsed=self.now() - self.started,
-            request=request,
-            **details,  # type: ignore[arg-type]
-        )
         try:
-            await self.settle(hook(event))
+            await self.settle(hook(self.event(kind, request, slot, **details)))
         except Exception:
             # A broken or slow progress callback must not cost the caller their booking.
             logger.exception("SlotRecovery.on_event failed for %s", kind.value)
+
+    def sent(self, request: BookingRequest, slot: Slot | None) -> None:
+        """The ``sent`` event, from inside the POST's write: called, never awaited."""
+        self.reporter.call_hook(
+            self.policy.on_event, self.event(RecoveryEventKind.SENT, request, slot), "on_event"
+        )
 
     async def require_time(self, request: BookingRequest) -> None:
         """Give up unless a POST can start: with any budget left for the first, with
@@ -389,18 +397,23 @@ class _Run:
         if left <= 0 or (self.attempts and left < self.policy.min_attempt_time):
             await self.give_up("deadline", request)
 
-    async def post(self, request: BookingRequest) -> Booking:
+    async def post(self, request: BookingRequest, slot: Slot | None) -> Booking:
         """One booking POST, recorded in the history whatever its result."""
         posted = self.now()
+        on_sent = None if self.policy.on_event is None else lambda: self.sent(request, slot)
         try:
             booking = await self.client.bookings.create(
-                request, timeout=self.left(), retry=self.retry, attempts=self.attempts
+                request,
+                timeout=self.left(),
+                retry=self.retry,
+                attempts=self.attempts,
+                on_sent=on_sent,
             )
         except BaseException as error:
             self.hold(None)  # answered or abandoned: the seat is no longer being charged
             # A BookingOutcomeUnknown carries the whole history already, itself last.
             if isinstance(error, RocketLeadError) and not isinstance(error, BookingOutcomeUnknown):
-                # Without its frames, which hold this run: a kept error makes no cycle.
+                # Without the transport's frames: a kept error holds no request internals.
                 error.__traceback__ = None
                 self.attempts.append(Attempt(request, error, self.now() - posted))
             raise
@@ -546,6 +559,8 @@ async def book(
     retry: RetryPolicy | None = None,
     clock: Callable[[], float] = time.monotonic,
     claims: SeatClaimsProtocol | None = None,
+    reporter: OutcomeReporter | None = None,
+    telemetry: Telemetry = NOOP,
 ) -> BookingOutcome:
     """Book ``request``; if its slot is taken, book the best fresh alternative.
 
@@ -555,7 +570,10 @@ async def book(
     ``"deadline"``, ``"no_candidate"``, ``"declined"`` or ``"refetch_failed"`` (the refetch
     after a lost race failed; the error is the ``__cause__``). :class:`BookingOutcomeUnknown`,
     other errors of a POST, and cancellation go through unchanged. ``clock`` is the client's
-    monotonic clock; ``claims`` the seat claims shared with sibling calls (default: none).
+    monotonic clock; ``claims`` the seat claims shared with sibling calls (default: none);
+    ``reporter`` the client's, which hears of a booking that exists when the caller is
+    cancelled (a :class:`LateOutcome`) and runs async ``sent`` hooks; ``telemetry`` the
+    client's (a span for the call, its recovery steps as events).
     """
     if not isinstance(request, BookingRequest):
         raise TypeError(f"request must be a BookingRequest, not {type(request).__name__}")
@@ -575,12 +593,22 @@ async def book(
         started=started,
         deadline=started + budget,
         claims=SeatClaims() if claims is None else claims,
+        reporter=OutcomeReporter() if reporter is None else reporter,
     )
-    try:
-        return await _book(run, request)
-    finally:
-        run.hold(None)
-        run.look(None)
+    with telemetry.book() as run.span:
+        try:
+            outcome = await _book(run, request)
+        except SlotRecoveryExhausted as exhausted:
+            run.span.outcome(exhausted.reason, len(exhausted.attempts), False)
+            raise
+        except BookingOutcomeUnknown as unknown:
+            run.span.outcome("unknown", len(unknown.attempts) or 1, False)
+            raise
+        finally:
+            run.hold(None)
+            run.look(None)
+        run.span.outcome("booked", len(outcome.attempts), outcome.recovered)
+        return outcome
 
 
 async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
@@ -592,8 +620,11 @@ async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
         await run.emit(RecoveryEventKind.ATTEMPT, current, current_slot)
         await run.require_time(current)  # the on_event hook may have used it
         try:
-            booking = await run.post(current)
-        except SlotUnavailableError:  # its traceback is gone already (see _Run.post)
+            booking = await run.post(current, current_slot)
+        except SlotUnavailableError as taken:
+            # Kept in the history, not raised: without the frames it crossed on its way here
+            # (post()'s among them), which would hold this run alive in a reference cycle.
+            taken.__traceback__ = None
             run.tried.add(_request_key(current))
             await run.emit(RecoveryEventKind.SLOT_TAKEN, current, current_slot)
         except DeadlineExceeded as late:
@@ -604,7 +635,11 @@ async def _book(run: _Run, request: BookingRequest) -> BookingOutcome:
             try:
                 await run.emit(RecoveryEventKind.BOOKED, current, current_slot, booking=booking)
             except asyncio.CancelledError:
+                # The caller left while hearing "booked" (the agent was saying it): the booking
+                # stands and must not be forgotten.
                 logger.warning("book() cancelled after booking %s; the booking stands", booking.id)
+                attempts = tuple(run.attempts)
+                run.reporter.late(LateOutcome(current, booking, None, attempts))
                 raise
             return BookingOutcome(
                 booking=booking,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 from .. import _json
-from .._convert import decoder
+from .._convert import structure, structure_list
 from .._retry import RetryPolicy, check_retry
 from .._transport import Call, Transport
 from .._validate import check_aware, check_id, check_timeout
@@ -40,6 +41,18 @@ def encode_body(body: Any, name: str) -> bytes:
         return _json.dumps(body)
     except (TypeError, ValueError, RecursionError) as exc:
         raise TypeError(f"{name} is not JSON-serializable: {exc}") from None
+
+
+_DECODERS: dict[tuple[type[Any], bool], Callable[[Any], Any]] = {}
+
+
+def _decoder(cls: type[T], *, many: bool = False) -> Callable[[Any], Any]:
+    """One decode function per model (and list of it), made once: calls build no closures."""
+    try:
+        return _DECODERS[cls, many]
+    except KeyError:
+        decode = partial(structure_list if many else structure, cls=cls)
+        return _DECODERS.setdefault((cls, many), decode)
 
 
 class Host(Protocol):
@@ -75,6 +88,8 @@ class Resource:
         request: Any = None,
         unknown_error: type[OutcomeUnknownError] = OutcomeUnknownError,
         history: Sequence[Attempt] | None = None,
+        late: bool = False,
+        on_sent: Callable[[], None] | None = None,
     ) -> Call[T]:
         client = self._client
         return Call(
@@ -88,12 +103,11 @@ class Resource:
             request=request,
             unknown_error=unknown_error,
             history=None if history is None else tuple(history),
+            late=late,
+            on_sent=on_sent,
         )
 
-    # _get, _list and _send are plain functions returning the transport's coroutine: the
-    # resource method awaits it directly, one coroutine frame fewer on every call.
-
-    def _get(
+    async def _get(
         self,
         path: str,
         cls: type[T],
@@ -101,13 +115,13 @@ class Resource:
         timeout: float | None,
         retry: RetryPolicy | None,
         params: Mapping[str, str] | None = None,
-    ) -> Coroutine[Any, Any, T]:
+    ) -> T:
         call: Call[T] = self._call(
-            "GET", path, decoder(cls), timeout=timeout, retry=retry, params=params
+            "GET", path, _decoder(cls), timeout=timeout, retry=retry, params=params
         )
-        return self._client._transport.request(call)
+        return await self._client._transport.request(call)
 
-    def _list(
+    async def _list(
         self,
         path: str,
         cls: type[T],
@@ -115,13 +129,13 @@ class Resource:
         timeout: float | None,
         retry: RetryPolicy | None,
         params: Mapping[str, str] | None = None,
-    ) -> Coroutine[Any, Any, list[T]]:
+    ) -> list[T]:
         call: Call[list[T]] = self._call(
-            "GET", path, decoder(cls, many=True), timeout=timeout, retry=retry, params=params
+            "GET", path, _decoder(cls, many=True), timeout=timeout, retry=retry, params=params
         )
-        return self._client._transport.request(call)
+        return await self._client._transport.request(call)
 
-    def _send(
+    async def _send(
         self,
         method: str,
         path: str,
@@ -133,16 +147,20 @@ class Resource:
         request: Any = None,
         unknown_error: type[OutcomeUnknownError] = OutcomeUnknownError,
         history: Sequence[Attempt] | None = None,
-    ) -> Coroutine[Any, Any, T]:
+        late: bool = False,
+        on_sent: Callable[[], None] | None = None,
+    ) -> T:
         call: Call[T] = self._call(
             method,
             path,
-            decoder(cls),
+            _decoder(cls),
             timeout=timeout,
             retry=retry,
             body=encode_body(body, "request body"),
             request=request,
             unknown_error=unknown_error,
             history=history,
+            late=late,
+            on_sent=on_sent,
         )
-        return self._client._transport.request(call)
+        return await self._client._transport.request(call)

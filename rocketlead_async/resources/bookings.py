@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from .._convert import unstructure
 from .._retry import RetryPolicy
 from ..errors import BookingOutcomeUnknown
 from ..models import Attempt, Booking, BookingRequest
+from ..recovery import BookingClient, BookingOutcome, SlotRecovery, book
 from ._base import Host, Resource, path_id
-
-if TYPE_CHECKING:
-    # recovery is imported by book() on first use: importing the SDK does not build its
-    # classes, and most calls never recover a race.
-    from .._seats import SeatClaimsProtocol
-    from ..recovery import BookingClient, BookingOutcome, SlotRecovery
-
-    class _BookingHost(Host, BookingClient, Protocol):
-        @property
-        def seat_claims(self) -> SeatClaimsProtocol: ...
-
 
 __all__ = ["BookingsResource"]
 
 _COLLECTION = "/connect/calendar_bookings/"
+
+
+class _BookingHost(Host, BookingClient, Protocol):
+    """A client as this namespace and ``book()`` use it (``seat_claims`` included)."""
 
 
 class BookingsResource(Resource):
@@ -42,6 +36,7 @@ class BookingsResource(Resource):
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
         attempts: Sequence[Attempt] | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> Booking:
         """Book one slot, once. Raises :class:`SlotUnavailableError` if the slot filled since
         availability was fetched, and :class:`BookingOutcomeUnknown` if the POST may have booked
@@ -49,7 +44,11 @@ class BookingsResource(Resource):
 
         ``attempts``: earlier attempts of the same booking (``book()`` passes its history); a
         :class:`BookingOutcomeUnknown` then carries them, this POST last, before
-        ``on_outcome_unknown`` sees it. Without it the error's ``attempts`` is empty."""
+        ``on_outcome_unknown`` sees it. Without it the error's ``attempts`` is empty.
+
+        ``on_sent``: called synchronously (never awaited) when the POST starts going on the
+        wire: from then on the booking may exist; before it, nothing was sent. If the caller is
+        cancelled after that, the client's ``on_late_outcome`` (if set) gets the answer."""
         if not isinstance(request, BookingRequest):
             raise TypeError(f"request must be a BookingRequest, not {type(request).__name__}")
         return await self._send(
@@ -62,6 +61,8 @@ class BookingsResource(Resource):
             request=request,
             unknown_error=BookingOutcomeUnknown,
             history=attempts,
+            late=True,
+            on_sent=on_sent,
         )
 
     async def delete(
@@ -86,8 +87,6 @@ class BookingsResource(Resource):
         retry: RetryPolicy | None = None,
     ) -> BookingOutcome:
         """Book ``request``, recovering from the slot-fill race (see :class:`SlotRecovery`)."""
-        from ..recovery import book
-
         client = self._client
         return await book(
             client,
@@ -97,6 +96,8 @@ class BookingsResource(Resource):
             retry=retry,
             clock=client._transport.clock,
             claims=client.seat_claims,
+            telemetry=client._transport.telemetry,
+            reporter=client._transport.reporter,
         )
 
 

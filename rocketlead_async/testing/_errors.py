@@ -62,6 +62,8 @@ async def envelope_middleware(request: web.Request, handler: Handler) -> web.Str
             message = f"Cannot {request.method} {request.path}"
         allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return envelope(exc.status, message, allow)
+    except ConnectionResetError:
+        raise  # the client went away mid-request (e.g. cancelled while writing): not a bug
     except Exception:
         # A bug in the fake itself: keep the wire contract, but make it loud.
         _log.exception("FakeRocketLead handler crashed")

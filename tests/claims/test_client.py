@@ -68,3 +68,26 @@ async def test_a_cancelled_pick_gives_its_seat_back(
         await pick
     assert claims.free_seats(full, fetched_at=0.0) == 1
     await claims.flush()  # the release of the claim Redis may have written (times out here)
+
+
+async def test_a_pick_cancelled_as_redis_answers_stays_cancelled() -> None:
+    """The caller hangs up in the very loop turn Redis answers: ``book()`` must not go on to
+    POST for them (``asyncio.wait_for`` before Python 3.12 would return the answer)."""
+    answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    class AnsweringLater:
+        def eval(self, *_args: object) -> asyncio.Future[int]:
+            return answer
+
+    claims = RedisSeatClaims(AnsweringLater())
+    full = slot(T0, seats=1)
+    pick = asyncio.ensure_future(
+        claims.take_best(full, [full], calendar_id=CAL, fetched_at=0, now=0)
+    )
+    await asyncio.sleep(0)
+    answer.set_result(0)
+    pick.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await pick
+    assert claims.free_seats(full, fetched_at=0.0) == 1

@@ -114,21 +114,17 @@ async def test_a_crashed_process_claims_expire(
     full = slot(T0, seats=1)
     crashed.take(full.key, calendar_id=CAL)  # never released: the process died
     await crashed.flush()
-    key = crashed.key(CAL)
+    keys = crashed.keys(CAL)
+    [claim_id] = await redis_client.hkeys(keys[0])
 
-    ttl_ms = await redis_client.pttl(key)
-    assert 0 < ttl_ms <= 30_000  # the whole key goes when its last claim expires
+    for key in keys[:3]:  # the whole calendar goes when its last claim expires
+        assert 0 < await redis_client.pttl(key) <= 30_000
     assert (await pick(survivor, full, slot(T0 + HOUR)))[0] is not full
 
-    # 30 s later (the entry's expiry moved into the past instead of waiting), it is gone.
-    [(field, value)] = [
-        item for item in (await redis_client.hgetall(key)).items() if b" 0 " in item[1]
-    ][:1]
-    start, end, _expires, booked, resource = value.decode().split(" ", 4)
-    await redis_client.hset(key, field, f"{start} {end} 1.0 {booked} {resource}")
-    survivor.release((await pick(survivor, slot(T0 + 5 * HOUR)))[1])
+    # 30 s later (its expiry moved into the past instead of waiting), the claim is gone.
+    await redis_client.zadd(keys[2], {claim_id: 1.0})
     assert (await pick(survivor, full, slot(T0 + HOUR)))[0] is full
-    assert field not in await redis_client.hgetall(key)
+    assert claim_id not in await redis_client.hkeys(keys[0])
 
 
 async def test_namespaces_and_calendars_are_kept_apart(
@@ -143,7 +139,7 @@ async def test_namespaces_and_calendars_are_kept_apart(
     assert (await pick(other, full, slot(T0 + HOUR)))[0] is full
     picked, _ = await acme.take_best(full, [full], calendar_id="cal-2", fetched_at=0.0, now=0.0)
     assert picked is full
-    assert acme.key(CAL) == f"{namespace}-acme:seats:{{{CAL}}}"
+    assert acme.keys(CAL)[0] == f"{namespace}-acme:seats:{{{CAL}}}:claims"
 
 
 def test_bad_options_are_refused_naming_them(redis_client: aioredis.Redis) -> None:
@@ -153,3 +149,25 @@ def test_bad_options_are_refused_naming_them(redis_client: aioredis.Redis) -> No
         RedisSeatClaims(redis_client, ttl=0)
     with pytest.raises(ValueError, match="namespace"):
         RedisSeatClaims(redis_client, namespace="two words")
+
+
+async def test_with_no_seat_left_anywhere_the_claim_stays_on_the_choice(
+    process: Processes, redis_client: aioredis.Redis
+) -> None:
+    one, two = process(), process()
+    first, second = slot(T0, seats=1), slot(T0 + HOUR, seats=1)
+    one.take(first.key, calendar_id=CAL)
+    one.take(second.key, calendar_id=CAL)
+    await one.flush()
+
+    picked, _ = await two.take_best(
+        second, [first, second], calendar_id=CAL, fetched_at=100.0, now=100.0
+    )
+    await two.flush()
+
+    assert picked is second  # advisory: the local pick stands
+    _, charging, _, _ = two.keys(CAL)
+    counts = {
+        k.decode().split(" ")[0]: int(v) for k, v in (await redis_client.hgetall(charging)).items()
+    }
+    assert counts == {repr(first.start.timestamp()): 1, repr(second.start.timestamp()): 2}

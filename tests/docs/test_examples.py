@@ -15,7 +15,11 @@ EXAMPLES = ROOT / "examples"
 
 
 def test_every_example_is_covered_here() -> None:
-    assert {p.name for p in EXAMPLES.iterdir() if p.suffix in (".py", ".sh")} == {
+    # The voice-agent examples need their framework: tests/integrations/*/test_example.py.
+    assert {p.name for p in EXAMPLES.iterdir() if p.suffix in (".py", ".sh")} - {
+        "livekit_agent.py",
+        "pipecat_bot.py",
+    } == {
         "agent_flow.py",
         "booking_service.py",
         "cli_session.sh",

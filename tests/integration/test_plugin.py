@@ -32,12 +32,11 @@ async def test_each_test_gets_its_own_fake(fake_rocketlead: FakeRocketLead) -> N
 """
 
 
-def test_pytest_plugins_line_provides_the_fake_rocketlead_fixture(tmp_path: Path) -> None:
-    (tmp_path / "conftest.py").write_text(CONFTEST)
-    (tmp_path / "test_agent.py").write_text(TEST)
+def run_pytest(project: Path, *options: str) -> str:
+    """Run pytest in a user's project directory; its output, after checking it passed."""
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "asyncio_mode=auto"],
-        cwd=tmp_path,
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options],
+        cwd=project,
         capture_output=True,
         text=True,
         timeout=60,
@@ -45,7 +44,14 @@ def test_pytest_plugins_line_provides_the_fake_rocketlead_fixture(tmp_path: Path
     )
     if run.returncode != 0:
         pytest.fail(f"the plugin did not work:\n{run.stdout}\n{run.stderr}")
-    assert "2 passed" in run.stdout
+    return run.stdout
+
+
+def test_pytest_plugins_line_provides_the_fake_rocketlead_fixture(tmp_path: Path) -> None:
+    # The conftest line and the pytest11 entry point together: the plugin loads once.
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    (tmp_path / "test_agent.py").write_text(TEST)
+    assert "2 passed" in run_pytest(tmp_path, "-o", "asyncio_mode=auto")
 
 
 STRICT_TEST = """
@@ -92,14 +98,4 @@ async def test_a_manual_clock_drives_the_fakes_flow_events(fake_rocketlead_facto
 def test_fixtures_work_in_strict_mode_without_any_configuration(tmp_path: Path) -> None:
     # The installed package's pytest11 entry point provides the fixtures: no conftest.py.
     (tmp_path / "test_agent.py").write_text(STRICT_TEST)
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if run.returncode != 0:
-        pytest.fail(f"the plugin did not work:\n{run.stdout}\n{run.stderr}")
-    assert "2 passed" in run.stdout
+    assert "2 passed" in run_pytest(tmp_path)

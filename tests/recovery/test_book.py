@@ -54,7 +54,7 @@ async def test_the_requested_slot_is_booked_without_recovery(
     assert outcome.recovered is False
     assert outcome.original_request is request
     assert [a.error for a in outcome.attempts] == [None]
-    assert events.steps == [("attempt", 1), ("booked", 1)]
+    assert events.steps == [("attempt", 1), ("sent", 1), ("booked", 1)]
     assert fake.request_count(AVAILABILITY) == 0
 
 
@@ -87,13 +87,15 @@ async def test_one_race_then_the_nearest_slot(
 
     assert events.steps == [
         ("attempt", 1),
+        ("sent", 1),
         ("slot_taken", 1),
         ("refetched", 1),
         ("picked", 1),
         ("attempt", 2),
+        ("sent", 2),
         ("booked", 2),
     ]
-    attempt_1, taken, refetched, picked, attempt_2, booked = events.seen
+    attempt_1, _sent_1, taken, refetched, picked, attempt_2, _sent_2, booked = events.seen
     assert attempt_1.slot is None
     assert taken.slot is None
     assert refetched.candidates is not None
@@ -139,14 +141,17 @@ async def test_races_on_every_candidate_exhaust_with_fresh_alternatives(
     assert bookings_named(fake, "Caller") == []
     assert events.steps == [
         ("attempt", 1),
+        ("sent", 1),
         ("slot_taken", 1),
         ("refetched", 1),
         ("picked", 1),
         ("attempt", 2),
+        ("sent", 2),
         ("slot_taken", 2),
         ("refetched", 2),
         ("picked", 2),
         ("attempt", 3),
+        ("sent", 3),
         ("slot_taken", 3),
         ("refetched", 3),
         ("gave_up", 3),

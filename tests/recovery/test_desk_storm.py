@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import attrs
+import pytest
 
 import rocketlead_async as rl
 from rocketlead_async._demo_barge_in import BARGE_INS, play
@@ -15,8 +16,9 @@ from ._support import BOOKINGS
 CALLERS = 100
 
 
-async def test_a_hundred_desks_never_double_book_and_never_orphan_a_booking() -> None:
-    async with FakeRocketLead.running(seed=7, latency=0.002) as fake:
+@pytest.mark.parametrize("seed", [0, 7])
+async def test_a_hundred_desks_never_double_book_and_never_orphan_a_booking(seed: int) -> None:
+    async with FakeRocketLead.running(seed=seed, latency=0.002) as fake:
         # Room for most callers (a full calendar would turn every bug into "no candidate"),
         # with races still real: everyone wants the same few hours.
         for resource_id in fake.demo.mitte_trainer_ids:
@@ -26,12 +28,17 @@ async def test_a_hundred_desks_never_double_book_and_never_orphan_a_booking() ->
         # "unknown", never booked again.
         fake.faults.add(BOOKINGS, Fault.drop_after_commit(), times=3)
         unknowns: list[rl.OutcomeUnknownError] = []
+        lates: list[rl.LateOutcome] = []
         async with rl.RocketLeadClient(
-            fake.tokens.write, base_url=fake.url, on_outcome_unknown=unknowns.append
+            fake.tokens.write,
+            base_url=fake.url,
+            on_outcome_unknown=unknowns.append,
+            on_late_outcome=lates.append,
         ) as client:
-            logs = await play(client, fake, callers=CALLERS, seed=7)
+            logs = await play(client, fake, callers=CALLERS, seed=seed)
 
         held = Counter(booking.name for booking in fake.state.bookings.values())
+        server_ids = [b.id for b in fake.state.bookings.values() if b.name in held]
         double = orphans = 0
         statuses: Counter[str] = Counter()
         for log in logs:
@@ -54,16 +61,24 @@ async def test_a_hundred_desks_never_double_book_and_never_orphan_a_booking() ->
             "settled": dict(statuses),
             "abandoned": sum(o.abandoned for log in logs for o in log.desk.outcomes if log.desk),
             "unknown_reports": len(unknowns),
+            "late_outcomes": len(lates),
             "double_bookings": double,
             "orphans": orphans,
         }
         print(f"\nstorm: {figures}")
         assert (double, orphans) == (0, 0)
+        # A desk stops a booking its caller left only before its POST is written; aiohttp
+        # writes from a task of its own, so a POST can slip out as the stop lands. That desk
+        # then says "unknown" (never "failed": the caller is never booked again), and the
+        # client learns the real answer on its late path. Every desk "unknown" reached
+        # exactly one client hook.
+        assert statuses["unknown"] == len(unknowns) + len(lates)
+        assert {o.booking.id for o in lates if o.booking} <= set(server_ids)
         assert fake.overbooked() == {}
         # The storm is a storm: every kind of barge-in happened, and calls were cancelled.
         assert set(barge_ins) == set(BARGE_INS)
         assert figures["cancelled_calls"] > 20
-        assert statuses["unknown"] == len(unknowns) == 3
+        assert len(unknowns) >= 3  # the lost answers
         # An unknown outcome may hide a booking or a lost race; every other booking was told.
         booked = statuses["booked"]
         assert booked <= figures["server_bookings"] <= booked + statuses["unknown"]

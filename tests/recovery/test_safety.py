@@ -59,7 +59,7 @@ async def test_an_unknown_outcome_on_the_second_post_stops_at_once(
     assert fake.request_count(AVAILABILITY) == 1
     # The server did commit: the caller holds exactly that one booking, never a second.
     assert len(bookings_named(fake, "Caller")) == 1
-    assert events.steps[-1] == ("attempt", 2)
+    assert events.steps[-2:] == [("attempt", 2), ("sent", 2)]  # it was written, then unknown
 
 
 async def test_an_unknown_outcome_on_the_first_post_fetches_nothing(
@@ -139,7 +139,7 @@ async def test_a_budget_below_min_attempt_time_still_sends_the_first_post(
     outcome = await client.bookings.book(trainer_request(demo), recovery=policy, timeout=1.5)
     assert not outcome.recovered
     assert fake.request_count(BOOKINGS) == 1
-    assert events.steps == [("attempt", 1), ("booked", 1)]
+    assert events.steps == [("attempt", 1), ("sent", 1), ("booked", 1)]
 
 
 async def test_after_a_lost_race_no_post_starts_below_min_attempt_time(

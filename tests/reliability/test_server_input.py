@@ -31,10 +31,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rocketlead_async as rl
-from rocketlead_async._convert import RESPONSE_MODELS, decoder, wire_name
+from rocketlead_async._convert import RESPONSE_MODELS, wire_name
 from rocketlead_async._errormap import status_error
 from rocketlead_async._retry import parse_retry_after
 from rocketlead_async._transport import Call
+from rocketlead_async.resources._base import _decoder
 from rocketlead_async.testing import FakeRocketLead, Fault
 
 from ._support import ENDPOINTS, Endpoint, Sleeps
@@ -206,8 +207,8 @@ async def _model_for(endpoint: Endpoint) -> tuple[type[Any], bool]:
     if endpoint.name not in MODELS:
         async with rl.RocketLeadClient(TOKEN, base_url=BASE) as probe:
             decode = (await _captured(endpoint, probe)).decode
-        cls = getattr(decode, "model", dict)
-        many = getattr(decode, "many", False)
+        cls = getattr(decode, "keywords", {}).get("cls", dict)
+        many = getattr(getattr(decode, "func", None), "__name__", "") == "structure_list"
         MODELS[endpoint.name] = (cls, many)
     return MODELS[endpoint.name]
 
@@ -297,7 +298,7 @@ def test_decode_of_any_body_is_the_model_or_unexpected_response(
     call: Call[Any] = Call(
         method="GET",
         path="/connect/x/",
-        decode=decoder(model, many=many),
+        decode=_decoder(model, many=many),
         timeout=1.0,
         retry=rl.RetryPolicy(),
     )

@@ -112,7 +112,7 @@ async def test_with_options_builds_the_copy_through_the_constructor(
         assert copy.base_url == client.base_url
 
 
-async def test_with_options_to_another_endpoint_and_token_uses_its_own_pool(
+async def test_with_options_to_another_endpoint_and_token_shares_the_pool(
     loopback: LoopbackFactory,
 ) -> None:
     first, second = await loopback(_ok), await loopback(_ok)
@@ -124,7 +124,10 @@ async def test_with_options_to_another_endpoint_and_token_uses_its_own_pool(
             assert other.base_url == second.url
             await other.calendars.list()
             assert other._transport is not client._transport
-        # Closing the copy left the original working.
+            assert other._transport.session() is client._transport.session()
+            assert other.seat_claims is not client.seat_claims  # another identity
+        # Closing the copy left the original and its pool working.
+        assert not client._transport.session().closed
         await client.calendars.list()
         same = client.with_options(timeout=1.0)
         assert same._transport is client._transport  # only defaults changed: shared
@@ -204,3 +207,16 @@ def test_rocketlead_log_is_read_when_the_package_is_imported() -> None:
         check=True,
     )
     assert run.stdout.split() == [str(logging.DEBUG), "1"]
+
+
+def test_timeout_and_retry_are_validated_when_set() -> None:
+    client = rl.RocketLeadClient(TOKEN)
+    client.timeout = 2.5
+    client.retry = rl.NO_RETRY
+    assert (client.timeout, client.retry) == (2.5, rl.NO_RETRY)
+    for bad in (0, -1, float("nan"), "10"):
+        with pytest.raises((TypeError, ValueError), match="timeout"):
+            client.timeout = bad  # type: ignore[assignment]
+    with pytest.raises(TypeError, match="RetryPolicy"):
+        client.retry = 3  # type: ignore[assignment]
+    assert (client.timeout, client.retry) == (2.5, rl.NO_RETRY)

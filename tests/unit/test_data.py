@@ -256,3 +256,14 @@ def test_nearest_filters_by_duration_and_refuses_naive_times() -> None:
     with pytest.raises(ValueError, match="limit"):
         av.nearest(START, limit=-1)
     assert av.nearest(START.astimezone(UTC))[0].start == START
+
+
+def test_response_headers_on_an_error_survive_pickle_read_only() -> None:
+    from multidict import CIMultiDictProxy
+
+    error = rl.InternalServerError(
+        "boom", status=500, method="GET", path="/p", headers={"X-Request-Id": "req-1"}
+    )
+    for copied in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error)):
+        assert type(copied.headers) is CIMultiDictProxy
+        assert copied.headers["x-request-id"] == "req-1"

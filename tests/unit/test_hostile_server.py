@@ -4,9 +4,8 @@ committed, and a booking that may exist is never reported as a definite failure.
 from __future__ import annotations
 
 import asyncio
-import importlib
-import sys
-from collections.abc import AsyncIterator, Iterator
+import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -17,6 +16,7 @@ from _raw_server import RawRequest, RawServer, raw_server, response
 import rocketlead_async as rl
 from rocketlead_async import _json
 
+from ._no_orjson import stdlib_json  # noqa: F401 - a fixture
 from ._support import booking_json, booking_request
 
 REQUEST = booking_request()
@@ -28,18 +28,6 @@ async def server() -> AsyncIterator[RawServer]:
     """A raw server whose answers each test scripts through ``server.answer``."""
     async with raw_server(lambda _request: None) as running:
         yield running
-
-
-@pytest.fixture
-def stdlib_json(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The SDK's JSON module reloaded as if orjson were not installed (the default install)."""
-    monkeypatch.setitem(sys.modules, "orjson", None)
-    try:
-        importlib.reload(_json)
-        yield
-    finally:
-        monkeypatch.undo()
-        importlib.reload(_json)
 
 
 class Hooked(list[rl.OutcomeUnknownError]):
@@ -188,11 +176,13 @@ async def test_a_503_the_api_itself_sent_is_repeated(
     assert len(server.posts()) == 2
 
 
+@pytest.mark.usefixtures("stdlib_json")
 async def test_a_deeply_nested_booking_body_is_an_unknown_outcome_without_orjson(
-    server: RawServer, make_client: MakeClient, stdlib_json: None
+    server: RawServer, make_client: MakeClient
 ) -> None:
     """The stdlib parser gives up with RecursionError; a committed booking must still end as
     BookingOutcomeUnknown with the hook called, never as a bare non-SDK error."""
+    assert _json.DecodeError is json.JSONDecodeError  # the stdlib parser, not orjson
     server.answer = answering(response(201, b"[" * 100_000 + b"]" * 100_000))
     hooked = Hooked()
     client = make_client(base_url=server.url, on_outcome_unknown=hooked)

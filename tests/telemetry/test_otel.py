@@ -1,0 +1,222 @@
+"""OpenTelemetry: spans per HTTP attempt and per book(), metrics; no secrets or personal data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("opentelemetry.sdk")
+
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
+
+import rocketlead_async as rl
+from rocketlead_async import _telemetry
+from rocketlead_async.testing import FakeRocketLead, Fault
+
+BOOKINGS = "POST /connect/calendar_bookings/"
+
+
+class Otel:
+    def __init__(self) -> None:
+        self.spans = InMemorySpanExporter()
+        self.tracer_provider = TracerProvider()
+        self.tracer_provider.add_span_processor(SimpleSpanProcessor(self.spans))
+        self.metrics = InMemoryMetricReader()
+        self.meter_provider = MeterProvider(metric_readers=[self.metrics])
+
+    def finished(self) -> list[Any]:
+        return list(self.spans.get_finished_spans())
+
+    def points(self, name: str) -> list[Any]:
+        data = self.metrics.get_metrics_data()
+        return [
+            point
+            for resource in data.resource_metrics
+            for scope in resource.scope_metrics
+            for metric in scope.metrics
+            if metric.name == name
+            for point in metric.data.data_points
+        ]
+
+    def total(self, name: str) -> float:
+        return sum(point.value for point in self.points(name))
+
+
+@pytest.fixture
+def otel() -> Otel:
+    return Otel()
+
+
+@pytest.fixture
+async def client(otel: Otel, fake_rocketlead: FakeRocketLead) -> AsyncIterator[rl.RocketLeadClient]:
+    async with rl.RocketLeadClient(
+        fake_rocketlead.tokens.admin,
+        base_url=fake_rocketlead.url,
+        retry=rl.RetryPolicy(initial_backoff=0, max_backoff=0),
+        tracer_provider=otel.tracer_provider,
+        meter_provider=otel.meter_provider,
+    ) as client:
+        yield client
+
+
+async def _bookable(client: rl.RocketLeadClient, fake: FakeRocketLead) -> rl.BookingRequest:
+    demo = fake.demo
+    av = await client.availability.get(
+        calendar_id=demo.mitte_calendar_id,
+        appointment_type_id=demo.trial_session_type_id,
+        start=demo.week_start,
+        end=demo.week_end,
+    )
+    return rl.BookingRequest.from_slot(
+        av.nearest(demo.popular_start)[0],
+        calendar_id=demo.mitte_calendar_id,
+        name="Erika Mustermann",
+        entry_id=demo.lead_entry_ids[0],
+    )
+
+
+async def test_one_client_span_per_attempt_with_http_semantic_conventions(
+    otel: Otel, client: rl.RocketLeadClient, fake_rocketlead: FakeRocketLead
+) -> None:
+    fake_rocketlead.faults.add("GET /connect/calendar/{id}", Fault.status(503), times=1)
+    calendar_id = fake_rocketlead.demo.mitte_calendar_id
+    await client.calendars.get(calendar_id)
+    failed, ok = otel.finished()
+    for span in (failed, ok):
+        assert span.kind is SpanKind.CLIENT
+        assert span.name == "GET /connect/calendar/{id}"
+        assert span.attributes["http.request.method"] == "GET"
+        assert span.attributes["server.address"] == "127.0.0.1"
+        assert span.attributes["server.port"] == int(fake_rocketlead.url.rsplit(":", 1)[1])
+        assert span.attributes["url.template"] == "/connect/calendar/{id}"
+    assert failed.attributes["http.response.status_code"] == 503
+    assert failed.attributes["error.type"] == "503"
+    assert failed.status.status_code is StatusCode.ERROR
+    assert ok.attributes["http.response.status_code"] == 200
+    assert ok.attributes["http.request.resend_count"] == 1
+    assert "error.type" not in ok.attributes
+    assert otel.total("rocketlead.client.requests") == 2
+    assert otel.total("rocketlead.client.retries") == 1
+    (duration,) = [p for p in otel.points("http.client.request.duration") if p.count == 1][:1]
+    assert duration.attributes["url.template"] == "/connect/calendar/{id}"
+
+
+async def test_a_connection_failure_has_an_error_type(otel: Otel) -> None:
+    async with rl.RocketLeadClient(
+        "rocketlead_live_" + "a" * 64,
+        base_url="http://127.0.0.1:9",  # nothing listens
+        retry=rl.NO_RETRY,
+        tracer_provider=otel.tracer_provider,
+        meter_provider=otel.meter_provider,
+    ) as client:
+        with pytest.raises(rl.APIConnectionError):
+            await client.calendars.list()
+    (span,) = otel.finished()
+    assert span.attributes["error.type"] == "APIConnectionError"
+    assert "http.response.status_code" not in span.attributes
+
+
+async def test_book_has_a_parent_span_with_recovery_steps_as_events(
+    otel: Otel, client: rl.RocketLeadClient, fake_rocketlead: FakeRocketLead
+) -> None:
+    request = await _bookable(client, fake_rocketlead)
+    otel.spans.clear()
+    fake_rocketlead.race_next_bookings(1)
+    outcome = await client.bookings.book(request, recovery=rl.SlotRecovery(spread=1))
+    assert outcome.recovered
+    spans = otel.finished()
+    (book,) = [s for s in spans if s.name == "rocketlead.book"]
+    children = [s for s in spans if s is not book]
+    assert [s.name for s in children] == [
+        BOOKINGS,
+        "GET /connect/availability/",
+        BOOKINGS,
+    ]
+    assert all(s.parent is not None and s.parent.span_id == book.context.span_id for s in children)
+    assert [e.name for e in book.events] == [
+        "attempt",
+        "slot_taken",
+        "refetched",
+        "picked",
+        "attempt",
+        "booked",
+    ]
+    assert book.events[-1].attributes["rocketlead.attempt"] == 2
+    assert book.attributes["rocketlead.book.outcome"] == "booked"
+    assert book.attributes["rocketlead.book.recovered"] is True
+    assert otel.total("rocketlead.recovery.attempts") == 2
+    (booked,) = otel.points("rocketlead.book.duration")
+    assert booked.attributes == {"rocketlead.book.outcome": "booked"}
+
+
+async def test_unknown_outcomes_are_counted_and_the_book_span_says_so(
+    otel: Otel, client: rl.RocketLeadClient, fake_rocketlead: FakeRocketLead
+) -> None:
+    request = await _bookable(client, fake_rocketlead)
+    fake_rocketlead.faults.add(BOOKINGS, Fault.drop_after_commit())
+    with pytest.raises(rl.BookingOutcomeUnknown):
+        await client.bookings.book(request)
+    (book,) = [s for s in otel.finished() if s.name == "rocketlead.book"]
+    assert book.attributes["rocketlead.book.outcome"] == "unknown"
+    assert book.status.status_code is StatusCode.ERROR
+    assert otel.total("rocketlead.client.outcome_unknown") == 1
+
+
+async def test_no_token_body_or_personal_data_in_any_attribute(
+    otel: Otel, client: rl.RocketLeadClient, fake_rocketlead: FakeRocketLead
+) -> None:
+    request = await _bookable(client, fake_rocketlead)
+    fake_rocketlead.race_next_bookings(1)
+    await client.bookings.book(request)
+    fake_rocketlead.faults.add(BOOKINGS, Fault.status(400))
+    with pytest.raises(rl.BadRequestError):
+        await client.bookings.create(request)
+    exported: list[Any] = []
+    for span in otel.finished():
+        exported += [span.name, dict(span.attributes or {})]
+        exported += [(e.name, dict(e.attributes or {})) for e in span.events]
+    data = otel.metrics.get_metrics_data().to_json()
+    text = json.dumps(exported, default=str) + data
+    for secret in (fake_rocketlead.tokens.admin, "Erika", "Mustermann", "calendarId", "?"):
+        assert secret not in text
+
+
+def test_switched_off_or_absent_telemetry_is_the_shared_no_op(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert _telemetry.make_telemetry(False) is _telemetry.NOOP
+    monkeypatch.setenv("ROCKETLEAD_OTEL", "off")
+    assert _telemetry.make_telemetry() is _telemetry.NOOP
+    assert rl.RocketLeadClient("rocketlead_live_" + "a" * 64)._transport.telemetry is (
+        _telemetry.NOOP
+    )
+    noop = _telemetry.NOOP
+    # The no-op path hands out the same objects every time: nothing is allocated per call.
+    assert noop.attempt("GET", "/p", "h", None, 1) is noop.attempt("POST", "/q", "h", 1, 2)
+    assert noop.book() is noop.book()
+    monkeypatch.delenv("ROCKETLEAD_OTEL")
+    monkeypatch.setitem(__import__("sys").modules, "opentelemetry", None)
+    assert _telemetry.make_telemetry() is _telemetry.NOOP
+    with pytest.raises(ImportError, match=r"rocketlead-async\[otel\]"):
+        _telemetry.make_telemetry(True)
+
+
+@pytest.mark.parametrize(
+    ("path", "template"),
+    [
+        ("/connect/calendar_bookings/", "/connect/calendar_bookings/"),
+        ("/connect/calendar_bookings/bk_1", "/connect/calendar_bookings/{id}"),
+        ("/connect/table_entries/e%2F1", "/connect/table_entries/{id}"),
+        ("/connect/availability/", "/connect/availability/"),
+    ],
+)
+def test_url_template(path: str, template: str) -> None:
+    assert _telemetry.url_template(path) == template
