@@ -4,6 +4,8 @@ Typed calls for every endpoint a booking flow uses, retries that never double-bo
 slot-race recovery (``client.bookings.book``) for voice agents that book while the caller waits.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from . import _logs, errors
 from ._client import DEFAULT_BASE_URL, RocketLeadClient
 from ._outcomes import LateOutcome
@@ -11,8 +13,6 @@ from ._retry import NO_RETRY, RetryPolicy
 from ._seats import Seat, SeatClaims, SeatClaimsProtocol
 from ._version import __version__
 from ._wire import from_dict, to_dict, to_json
-from .claims import RedisSeatClaims
-from .desk import BookingDesk, DeskResult, DeskStatus, OfferedSlot, Phrases
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -56,15 +56,54 @@ from .models import (
     Table,
     TableSchemaField,
 )
-from .recovery import (
-    Attempt,
-    BookingOutcome,
-    Picker,
-    RecoveryEvent,
-    RecoveryEventKind,
-    SlotRecovery,
-    rank_candidates,
-)
+
+if TYPE_CHECKING:
+    from .claims import RedisSeatClaims
+    from .desk import BookingDesk, DeskResult, DeskStatus, OfferedSlot, Phrases
+    from .recovery import (
+        Attempt,
+        BookingOutcome,
+        Picker,
+        RecoveryEvent,
+        RecoveryEventKind,
+        SlotRecovery,
+        rank_candidates,
+    )
+
+# Imported on first access (PEP 562): these modules define many attrs classes, which is most of
+# what importing the SDK costs, and a client that never recovers a race never needs them.
+_LAZY = {
+    **dict.fromkeys(("RedisSeatClaims",), "claims"),
+    **dict.fromkeys(("BookingDesk", "DeskResult", "DeskStatus", "OfferedSlot", "Phrases"), "desk"),
+    **dict.fromkeys(
+        (
+            "Attempt",
+            "BookingOutcome",
+            "Picker",
+            "RecoveryEvent",
+            "RecoveryEventKind",
+            "SlotRecovery",
+            "rank_candidates",
+        ),
+        "recovery",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 _logs.setup_from_env()
 

@@ -377,11 +377,13 @@ _DECODERS: dict[tuple[type[Any], bool], Callable[[Any], Any]] = {}
 
 def decoder(cls: type[T], *, many: bool = False) -> Callable[[Any], Any]:
     """:func:`structure` (``many``: :func:`structure_list`) of ``cls`` as a function of the data
-    alone, made once per model; the model's hook is built on its first call, not here."""
+    alone, made once per model; the model's hook is built on its first call, not here. Its
+    ``model`` and ``many`` attributes say what it decodes."""
     try:
         return _DECODERS[cls, many]
     except KeyError:
         made = _list_decoder(cls) if many else _decoder(cls)
+        made.__dict__.update(model=cls, many=many)  # what it decodes, for introspection
         return _DECODERS.setdefault((cls, many), made)
 
 

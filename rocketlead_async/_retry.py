@@ -23,10 +23,9 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
 from ._validate import (
     check_fraction,
@@ -37,6 +36,9 @@ from ._validate import (
     validator,
 )
 from .errors import APIConnectionError, APIStatusError, NotFoundError
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 __all__ = [
     "NO_RETRY",
@@ -190,6 +192,9 @@ async def retry_after_failure(
     ``attempt(n)`` performs request number ``n``. Stops at ``policy.max_attempts`` or when the
     wait would leave no budget, re-raising the last error.
     """
+    # Imported on the first retry, not with the SDK: a call that succeeds never needs it.
+    from tenacity import AsyncRetrying, retry_if_exception
+
     pending: BaseException | None = first_error
 
     def wait(state: RetryCallState) -> float:

@@ -373,11 +373,19 @@ class Transport:
                 )
             except RocketLeadError as error:
                 failure = error
+        # The errors raised here are dropped from this frame as they leave it: a frame that
+        # holds the error its traceback holds is a cycle only the garbage collector frees.
         if method == "POST" and may_have_committed(failure):
             unknown = self._unknown(call, failure, started)
             self.reporter.unknown(unknown)
-            raise unknown from failure
-        raise failure
+            try:
+                raise unknown from failure
+            finally:
+                del unknown, failure
+        try:
+            raise failure
+        finally:
+            del failure
 
     async def _attempt(
         self, call: Call[T], number: int, deadline: float, wire: _Wire | None = None

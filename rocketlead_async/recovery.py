@@ -271,6 +271,9 @@ def rank_candidates(
     return rank(request, candidates)
 
 
+_DEFAULT_RECOVERY = SlotRecovery()  # frozen, so one serves every book() call without its own
+
+
 # -- the strategy -------------------------------------------------------------------------------
 
 
@@ -468,15 +471,19 @@ class _Run:
             retry=self.fetch_retry,
         )
         duration = original.end - original.start
+        tried, type_id = self.tried, original.appointment_type_id
+        # Slot.has_room, .key and .duration spelled out: this runs for every slot of the answer,
+        # and three property calls per slot cost more than the tests themselves.
         candidates = [
             slot
             for slot in availability.slots
-            if slot.has_room
-            and slot.key not in self.tried
-            and slot.duration == duration
+            if slot.available
+            and slot.current_bookings < slot.max_parallel_bookings
             and low <= slot.start
             and slot.end <= high
-            and slot.appointment_type_id in (None, original.appointment_type_id)
+            and slot.end - slot.start == duration
+            and (slot.resource_id, slot.start, slot.end) not in tried
+            and slot.appointment_type_id in (None, type_id)
             and pinned in (None, slot.resource_id)
         ]
         ranked = rank_candidates(policy.picker, original, candidates)
@@ -570,7 +577,7 @@ async def book(
     """
     if not isinstance(request, BookingRequest):
         raise TypeError(f"request must be a BookingRequest, not {type(request).__name__}")
-    policy = recovery if recovery is not None else SlotRecovery()
+    policy = recovery if recovery is not None else _DEFAULT_RECOVERY
     budget = client.timeout if timeout is None else check_timeout(timeout)
     post_retry = client.retry if retry is None else retry
     if post_retry.min_attempt_time < policy.min_attempt_time:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ._base import Id, extra_field
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 __all__ = [
     "AppointmentType",
@@ -41,6 +43,10 @@ class Calendar:
     @property
     def zoneinfo(self) -> ZoneInfo:
         """The calendar's zone; ``ValueError`` if it has none or the name is unknown."""
+        # Imported here: zoneinfo costs ~2.5 ms at import (it reads sysconfig), and only
+        # local-time math needs it.
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
         if not self.tzdata:
             raise ValueError(f"calendar {self.id!r} has no tzdata")
         try:
