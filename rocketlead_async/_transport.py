@@ -152,13 +152,13 @@ def _unsolicited(writer: AbstractStreamWriter) -> bool:
     transport = protocol.transport
     if transport is None or transport.is_closing():
         return True
-    if transport.get_extra_info("ssl_object") is not None:
-        # Pending TLS records may be session tickets, not data; only the parsed state counts.
-        return False
     raw = transport.get_extra_info("socket")
     if raw is None:  # pragma: no cover - every socket transport has one
         return False
     # Bytes in the kernel buffer that the loop has not read yet, or the peer's close (b"").
+    # On TLS these are records not yet decrypted: data, a close_notify or, rarely, a late
+    # session ticket. Any of them makes the connection unfit for a booking POST; a false
+    # alarm only costs the POST a fresh connection (it is then certainly not sent).
     # asyncio hands out a TransportSocket that cannot recv; the socket it wraps (non-blocking)
     # can, and a temporary socket object on the same descriptor is the fallback.
     sock = getattr(raw, "_sock", None)
