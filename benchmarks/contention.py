@@ -76,6 +76,20 @@ WINDOW = timedelta(hours=3)
 GYM = "Open Gym (benchmark)"
 
 
+def caller_request(plan: Any, caller: int) -> BookingRequest:
+    """What caller ``caller`` asks for under ``plan`` (an :class:`Arena`, or the fleet's copy of
+    one in another process): the popular hour on the gym."""
+    return BookingRequest(
+        calendar_id=plan.calendar_id,
+        start=plan.start,
+        end=plan.end,
+        resource_id=plan.gym_id,
+        appointment_type_id=plan.type_id,
+        resource_slot_id=plan.window_id,
+        name=f"Caller {caller}",
+    )
+
+
 class Arena:
     """One fresh fake with the benchmark's resource added and its popular hour pre-filled."""
 
@@ -130,15 +144,7 @@ class Arena:
 
     def request(self, caller: int) -> BookingRequest:
         """What caller ``caller`` asks for: the popular hour on the gym."""
-        return BookingRequest(
-            calendar_id=self.calendar_id,
-            start=self.start,
-            end=self.end,
-            resource_id=self.gym_id,
-            appointment_type_id=self.type_id,
-            resource_slot_id=self.window_id,
-            name=f"Caller {caller}",
-        )
+        return caller_request(self, caller)
 
     def audit(self) -> dict[str, int]:
         """Seats over capacity, and callers holding more than one booking, from the state."""

@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from _stats import percentile
-from contention import LATENCY, WINDOW, Arena, Result, _naive
+from contention import LATENCY, WINDOW, Arena, Result, _naive, caller_request
 
 from rocketlead_async import (
     BookingRequest,
@@ -91,15 +91,7 @@ class _Plan:
         self.end = datetime.fromisoformat(spec["end"])
 
     def request(self, caller: int) -> BookingRequest:
-        return BookingRequest(
-            calendar_id=self.calendar_id,
-            start=self.start,
-            end=self.end,
-            resource_id=self.gym_id,
-            appointment_type_id=self.type_id,
-            resource_slot_id=self.window_id,
-            name=f"Caller {caller}",
-        )
+        return caller_request(self, caller)
 
 
 async def _book(
