@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from ._wait import settle
 from .errors import BookingOutcomeUnknown, OutcomeUnknownError, RocketLeadError
 from .models import Attempt, Booking, BookingRequest
 
@@ -129,9 +130,7 @@ class OutcomeReporter:
     async def drain(self) -> None:
         """Wait until no tracked task is pending, including ones created meanwhile (a hook
         that closes the client itself is not waited for: it would wait for itself)."""
-        current = asyncio.current_task()
-        while pending := self._tasks - {current} if current else set(self._tasks):
-            await asyncio.gather(*pending, return_exceptions=True)
+        await settle(self._tasks)
 
 
 async def _guarded(awaitable: Awaitable[object], name: str) -> None:

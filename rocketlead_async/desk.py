@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from ._validate import check_timeout
+from ._wait import settle
 from .errors import BookingOutcomeUnknown, RocketLeadError, SlotRecoveryExhausted
 from .models import Booking, BookingRequest, Calendar, Slot, SlotKey
 from .recovery import Attempt, RecoveryEvent, RecoveryEventKind, SlotRecovery
@@ -598,11 +599,7 @@ class BookingDesk:
         """Wait for the booking in flight and every hook it started (the client stays open);
         further ``book()`` calls raise ``RuntimeError``."""
         self._closed = True
-        # Only the unfinished ones: a finished task leaves the set from a callback, and
-        # gather() over finished tasks does not yield on Python 3.12+, so waiting for the set
-        # to empty would spin without ever running that callback.
-        while pending := [task for task in self._tasks if not task.done()]:
-            await asyncio.gather(*pending, return_exceptions=True)
+        await settle(self._tasks)
 
     async def __aenter__(self) -> BookingDesk:
         return self
