@@ -949,7 +949,7 @@ async def test_post_that_timed_out_waiting_for_a_pooled_connection_is_retried(
     client = make_client(
         base_url=server.url,
         max_connections=1,
-        retry=rl.RetryPolicy(attempt_timeout=0.05),
+        retry=rl.RetryPolicy(attempt_timeout=0.25),
         sleep=sleep,
         on_outcome_unknown=hooked.append,
     )
