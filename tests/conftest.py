@@ -11,6 +11,10 @@ pytest_plugins = [
     "tests.helpers.fixtures.redis",
     "tests.helpers.fixtures.desk",
     "tests.helpers.fixtures.cli",
+    "tests.helpers.fixtures.integrations",
+    "tests.helpers.fixtures.retries",
+    "tests.helpers.fixtures.requests",
+    "tests.helpers.fixtures.errors",
 ]
 
 
