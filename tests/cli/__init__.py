@@ -1,0 +1,1 @@
+"""The ``rocketlead`` command line: commands, errors and exit codes, the fake server, the demo."""

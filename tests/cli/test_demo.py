@@ -1,10 +1,10 @@
-"""``rocketlead demo``: the voice-agent booking rush against the built-in fake."""
+"""``rocketlead demo``: the voice-agent booking rush against the built-in fake, its report
+(text and ``--json``) and the invariants it checks. (How fast it runs is benchmarks' business.)"""
 
 from __future__ import annotations
 
 import io
 import json
-import time
 from typing import Any
 
 import attrs
@@ -19,8 +19,6 @@ from rocketlead_async._demo import (
     run_demo,
 )
 from rocketlead_async.testing import FakeRocketLead
-
-from ._support import run_python_cli
 
 STABLE_KEYS = {
     "callers",
@@ -47,9 +45,7 @@ def demo_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
 
 
 def test_demo_json_shows_the_race_and_the_recovery(capsys: pytest.CaptureFixture[str]) -> None:
-    started = time.perf_counter()
     report = demo_json(capsys, "--callers", "20", "--seed", "1")
-    assert time.perf_counter() - started < 5
     assert report.keys() >= STABLE_KEYS
     assert report["callers"] == 20
     # One seat at the popular hour: exactly one caller gets it on the first POST, the race is
@@ -174,10 +170,3 @@ async def test_a_broken_invariant_fails_the_demo(
     monkeypatch.setattr(_demo, "capacity_violations", lambda fake: 1)
     assert await run_demo(callers=2, seed=0) == 1
     assert "invariants BROKEN: 1 capacity violation(s)" in capsys.readouterr().out
-
-
-def test_python_m_demo_exits_zero() -> None:
-    done = run_python_cli("demo", "--callers", "5")
-    assert done.returncode == 0, done.stderr
-    assert done.stderr == ""
-    assert "invariants ok" in done.stdout

@@ -1,57 +1,33 @@
-"""``rocketlead fake-server`` as a real process: it tells where it listens and stops cleanly;
-and the CLI's behaviour at the process boundary (exit codes, closed pipes)."""
+"""``rocketlead fake-server`` as a real process: it tells where it listens, what it prints is
+enough to use it, and it stops cleanly; and the CLI at the process boundary (closed pipes, the
+console script)."""
 
 from __future__ import annotations
 
 import json
-import select
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from importlib.metadata import entry_points
 
 import pytest
 
-from ._support import TOKEN_ENV, Runner, clean_env, python_cli
+from rocketlead_async import cli
+from tests.helpers.cli import (
+    TOKEN_ENV,
+    CliRunner,
+    clean_env,
+    fake_server,
+    first_lines,
+    python_cli,
+    stop,
+)
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 
-@contextmanager
-def fake_server(*argv: str) -> Iterator[subprocess.Popen[str]]:
-    """``rocketlead fake-server --port 0 ...`` running; killed if the test leaves it running."""
-    proc = subprocess.Popen(
-        python_cli("fake-server", "--port", "0", *argv),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=clean_env(),
-    )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate(timeout=10)
-
-
-def first_lines(proc: subprocess.Popen[str], count: int) -> list[str]:
-    """The first ``count`` lines the server printed (it prints them in one flush)."""
-    assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], 20)
-    assert ready, "the fake server printed nothing"
-    return [proc.stdout.readline() for _ in range(count)]
-
-
-def stop(proc: subprocess.Popen[str], signum: int) -> tuple[int, str]:
-    proc.send_signal(signum)
-    _, err = proc.communicate(timeout=10)
-    return proc.returncode, err
-
-
-def test_json_mode_prints_the_bound_url_and_tokens(
+async def test_json_mode_prints_the_bound_url_and_tokens(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with fake_server("--json", "--seed", "3") as proc:
@@ -65,8 +41,8 @@ def test_json_mode_prints_the_bound_url_and_tokens(
 
         # The printed URL and token are enough to use it.
         monkeypatch.setenv(TOKEN_ENV, info["tokens"]["read"])
-        listed = Runner(capsys, list(info["tokens"].values()))
-        result = listed("calendars", "--base-url", info["url"])
+        run_cli = CliRunner(capsys, list(info["tokens"].values()))
+        result = await run_cli("calendars", "--base-url", info["url"])
         assert result.code == 0
         assert "Studio Mitte" in result.out
 
@@ -90,14 +66,37 @@ def test_human_mode_prints_url_tokens_and_a_hint() -> None:
     assert (code, err) == (0, "FakeRocketLead stopped\n")
 
 
-def test_a_busy_port_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+def test_on_every_interface_it_prints_a_url_that_works() -> None:
+    with fake_server("--host", "0.0.0.0", "--json") as proc:
+        (line,) = first_lines(proc, 1)
+        started = json.loads(line)
+        run = subprocess.run(
+            python_cli("calendars", "--json", "--base-url", started["url"]),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=clean_env(ROCKETLEAD_API_TOKEN=started["tokens"]["read"]),
+        )
+    assert run.returncode == 0, run.stderr
+    assert len(json.loads(run.stdout)) == 2
+
+
+async def test_a_busy_port_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        line = Runner(capsys, []).fails("fake-server", "--port", str(port), code=1)
+        line = await CliRunner(capsys, []).fails("fake-server", "--port", str(port), code=1)
     assert line.startswith("rocketlead: error: ")
     assert str(port) in line
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+async def test_an_impossible_port_is_one_usage_line(
+    capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    line = await CliRunner(capsys, []).fails("fake-server", "--port", port, code=2)
+    assert line.startswith("rocketlead fake-server: error: argument --port")
 
 
 def test_a_closed_stdout_ends_quietly() -> None:
@@ -113,3 +112,8 @@ def test_a_closed_stdout_ends_quietly() -> None:
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 1
     assert err == ""
+
+
+def test_the_console_script_is_cli_main() -> None:
+    (script,) = entry_points(group="console_scripts", name="rocketlead")
+    assert script.load() is cli.main
