@@ -16,8 +16,7 @@ from rocketlead_async.integrations._common import (
     parse_booking,
     parse_window,
 )
-
-from ._support import BERLIN, berlin
+from tests.helpers.demo import BERLIN, berlin
 
 
 def test_a_local_window_is_read_in_the_calendars_zone() -> None:
@@ -60,7 +59,7 @@ def test_a_desk_source_takes_a_desk_or_a_callable() -> None:
 
 
 async def test_concurrent_first_calls_share_one_desk_and_a_failure_is_retried(
-    desk: BookingDesk,
+    voice_desk: BookingDesk,
 ) -> None:
     calls: list[object] = []
 
@@ -69,7 +68,7 @@ async def test_concurrent_first_calls_share_one_desk_and_a_failure_is_retried(
         await asyncio.sleep(0)
         if len(calls) == 1:
             raise RuntimeError("no calendar yet")
-        return desk
+        return voice_desk
 
     source = DeskSource(factory)
 
@@ -81,5 +80,5 @@ async def test_concurrent_first_calls_share_one_desk_and_a_failure_is_retried(
         await source.get(session, "first")
     first, second = await asyncio.gather(source.get(session, "a"), source.get(session, "b"))
     assert first is second
-    assert first.desk is desk
+    assert first.desk is voice_desk
     assert calls == ["first", "a"]  # retried after the failure, then made once for both

@@ -1,0 +1,1 @@
+"""booking_tools() inside a real LiveKit AgentSession (its own venv: livekit-agents)."""

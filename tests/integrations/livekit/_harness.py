@@ -19,7 +19,7 @@ from livekit.agents import Agent, AgentSession, llm
 from livekit.agents.llm import ChatChunk, ChatContext, ChoiceDelta, FunctionToolCall
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions
 
-from .._support import LIMIT
+from tests.helpers.integrations import LIMIT
 
 
 @dataclass
@@ -47,7 +47,7 @@ class _Stream(llm.LLMStream):
         self._event_ch.send_nowait(ChatChunk(id="scripted", delta=delta))
 
 
-class ScriptedLLM(llm.LLM):
+class ScriptedLLM(llm.LLM[Any]):
     def __init__(self, script: Script) -> None:
         super().__init__()
         self._script = script
@@ -80,11 +80,11 @@ class ScriptedLLM(llm.LLM):
 @asynccontextmanager
 async def running(
     model: ScriptedLLM, tools: list[Any] | Agent, *, userdata: Any = None
-) -> AsyncIterator[AgentSession]:
+) -> AsyncIterator[AgentSession[Any]]:
     """A started text-only session (no VAD, STT or TTS) with an agent holding ``tools`` (or
     the agent given)."""
     kwargs: dict[str, Any] = {} if userdata is None else {"userdata": userdata}
-    session: AgentSession = AgentSession(llm=model, vad=None, **kwargs)
+    session: AgentSession[Any] = AgentSession(llm=model, vad=None, **kwargs)
     agent = tools if isinstance(tools, Agent) else Agent(instructions="You book.", tools=tools)
     await session.start(agent)
     try:
@@ -95,7 +95,7 @@ async def running(
         raise model.errors[0]
 
 
-async def turn(session: AgentSession, text: str) -> None:
+async def turn(session: AgentSession[Any], text: str) -> None:
     """One user turn, run to the end (tools, replies) within ``LIMIT``."""
     await asyncio.wait_for(session.run(user_input=text), LIMIT)
 
@@ -121,7 +121,7 @@ def answer(item: Any) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def said(session: AgentSession) -> list[str]:
+def said(session: AgentSession[Any]) -> list[str]:
     """Everything the agent said, in order (assistant messages of the session history)."""
     return [
         item.text_content or ""

@@ -7,23 +7,25 @@ import asyncio
 from typing import Any
 
 import pytest
+from livekit.agents import RunResult
 from livekit.agents.llm import ChatContext, ToolFlag
 
 from rocketlead_async.desk import BookingDesk, DeskResult
 from rocketlead_async.integrations.livekit import booking_tools
 from rocketlead_async.testing import FakeRocketLead, Fault
-
-from .._support import (
+from tests.helpers.demo import BOOKINGS, bookings_named
+from tests.helpers.integrations import (
     BOOKED_FIRST,
-    BOOKINGS,
     FIRST_OFFER,
     LIMIT,
+    TAKEN,
     WINDOW,
+    MakeDesk,
     PostGate,
-    bookings_of,
     offered,
-    until,
 )
+from tests.helpers.recorders import until
+
 from ._harness import (
     Reply,
     ScriptedLLM,
@@ -57,15 +59,17 @@ def agent_script(*book_calls: str, name: str = "Jane") -> Any:
     return script
 
 
-def test_tools_are_never_cancellable_and_refuse_replace(desk: BookingDesk) -> None:
-    tools = booking_tools(desk)
+def test_tools_are_never_cancellable_and_refuse_replace(voice_desk: BookingDesk) -> None:
+    tools = booking_tools(voice_desk)
     assert [t.info.name for t in tools] == ["check_availability", "book_slot"]
     assert all(ToolFlag.CANCELLABLE not in t.info.flags for t in tools)
     with pytest.raises(ValueError, match="cancels the running book_slot call"):
-        booking_tools(desk, on_duplicate="replace")  # type: ignore[arg-type]
+        booking_tools(voice_desk, on_duplicate="replace")
 
 
-async def test_offer_then_book_in_one_conversation(desk: BookingDesk, fake: FakeRocketLead) -> None:
+async def test_offer_then_book_in_one_conversation(
+    voice_desk: BookingDesk, gated_fake: FakeRocketLead
+) -> None:
     def script(ctx: ChatContext) -> Reply:
         if is_fresh_user_turn(ctx):
             return Reply(calls=[call("check_availability", "a1", start=START, end=END)])
@@ -75,149 +79,168 @@ async def test_offer_then_book_in_one_conversation(desk: BookingDesk, fake: Fake
             return Reply(calls=[call("book_slot", "b1", slot_id=first, name="Jane")])
         return Reply(answer(last)["say"])
 
-    async with running(ScriptedLLM(script), booking_tools(desk)) as session:
+    async with running(ScriptedLLM(script), booking_tools(voice_desk)) as session:
         await turn(session, "I'd like an appointment on Wednesday afternoon")
         assert said(session) == [BOOKED_FIRST]
-    assert len(bookings_of(fake, "Jane")) == 1
+    assert len(bookings_named(gated_fake, "Jane")) == 1
 
 
 async def test_duplicate_calls_in_one_turn_make_one_booking(
-    desk: BookingDesk, fake: FakeRocketLead
+    voice_desk: BookingDesk, gated_fake: FakeRocketLead
 ) -> None:
-    await offered(desk)
+    await offered(voice_desk)
     model = ScriptedLLM(agent_script("1", "2"))
-    async with running(model, booking_tools(desk)) as session:
+    async with running(model, booking_tools(voice_desk)) as session:
         await turn(session, "book")
         answers = [answer(o) for o in outputs(session.history, "book_slot")]
-    assert fake.request_count(BOOKINGS) == 1
-    assert len(bookings_of(fake, "Jane")) == 1
+    assert gated_fake.request_count(BOOKINGS) == 1
+    assert len(bookings_named(gated_fake, "Jane")) == 1
     assert [a["status"] for a in answers] == ["booked", "booked"]
     assert answers[0]["booking_id"] == answers[1]["booking_id"]
 
 
 async def test_barge_in_mid_booking_the_next_turn_knows(
-    desk: BookingDesk, fake: FakeRocketLead, gate: PostGate
+    voice_desk: BookingDesk, gated_fake: FakeRocketLead, post_gate: PostGate
 ) -> None:
-    await offered(desk)
+    await offered(voice_desk)
     model = ScriptedLLM(agent_script("1"))
-    async with running(model, booking_tools(desk, async_after=60, filler=None)) as session:
-        gate.close()
-        run = session.run(user_input="book")
-        await asyncio.wait_for(gate.arrived.wait(), LIMIT)
+    async with running(model, booking_tools(voice_desk, async_after=60, filler=None)) as session:
+        post_gate.close()
+        run: RunResult[None] = session.run(user_input="book")
+        await asyncio.wait_for(post_gate.arrived.wait(), LIMIT)
         await session.interrupt(force=True)  # the caller talks over the agent
-        gate.open()
+        post_gate.open()
         await asyncio.wait_for(run, LIMIT)
-        await until(lambda: bool(outputs(session.history, "book_slot")))
+        await until(
+            lambda: bool(outputs(session.history, "book_slot")), what="the late book_slot output"
+        )
         # An ordinary tool's late result goes to the chat context, unspoken ...
         assert BOOKED_FIRST not in said(session)
         await turn(session, "did it work?")
         # ... so the next turn is where the LLM learns it.
         assert said(session)[-1] == f"known: {BOOKED_FIRST}"
-    assert len(bookings_of(fake, "Jane")) == 1
+    assert len(bookings_named(gated_fake, "Jane")) == 1
 
 
 async def test_a_long_booking_is_spoken_after_a_barge_in(
-    desk: BookingDesk, fake: FakeRocketLead, gate: PostGate
+    voice_desk: BookingDesk, gated_fake: FakeRocketLead, post_gate: PostGate
 ) -> None:
-    await offered(desk)
+    await offered(voice_desk)
     model = ScriptedLLM(agent_script("1"))
-    tools = booking_tools(desk, async_after=0.05, filler=None)
+    tools = booking_tools(voice_desk, async_after=0.05, filler=None)
     async with running(model, tools) as session:
-        gate.close()
-        run = session.run(user_input="book")
-        await asyncio.wait_for(gate.arrived.wait(), LIMIT)
+        post_gate.close()
+        run: RunResult[None] = session.run(user_input="book")
+        await asyncio.wait_for(post_gate.arrived.wait(), LIMIT)
         # past async_after the call reports "still booking" and hands the floor back
-        await until(lambda: any("still booking" in o.output for o in outputs(session.history)))
+        await until(
+            lambda: any("still booking" in o.output for o in outputs(session.history)),
+            what="the 'still booking' update",
+        )
         await session.interrupt(force=True)
-        gate.open()
+        post_gate.open()
         await asyncio.wait_for(run, LIMIT)
-        await until(lambda: BOOKED_FIRST in said(session))
-    assert len(bookings_of(fake, "Jane")) == 1
+        await until(lambda: BOOKED_FIRST in said(session), what="the booking to be spoken")
+    assert len(bookings_named(gated_fake, "Jane")) == 1
 
 
 async def test_session_end_mid_booking_reaches_on_outcome(
-    desk: BookingDesk, fake: FakeRocketLead, gate: PostGate, outcomes: list[DeskResult]
+    voice_desk: BookingDesk,
+    gated_fake: FakeRocketLead,
+    post_gate: PostGate,
+    desk_outcomes: list[DeskResult],
 ) -> None:
-    await offered(desk)
+    await offered(voice_desk)
     model = ScriptedLLM(agent_script("1"))
-    async with running(model, booking_tools(desk, async_after=60, filler=None)) as session:
-        gate.close()
+    async with running(model, booking_tools(voice_desk, async_after=60, filler=None)) as session:
+        post_gate.close()
         session.run(user_input="book")
-        await asyncio.wait_for(gate.arrived.wait(), LIMIT)
+        await asyncio.wait_for(post_gate.arrived.wait(), LIMIT)
         closing = asyncio.ensure_future(session.aclose())  # the caller hangs up
         await asyncio.sleep(0)
-        gate.open()
+        post_gate.open()
         await asyncio.wait_for(closing, LIMIT)
-    assert [o.status for o in outcomes] == ["booked"]
-    assert outcomes[0].booking is not None
-    assert bookings_of(fake, "Jane") == [outcomes[0].booking.id]
+    assert [o.status for o in desk_outcomes] == ["booked"]
+    assert desk_outcomes[0].booking is not None
+    assert bookings_named(gated_fake, "Jane") == [desk_outcomes[0].booking.id]
 
 
 @pytest.mark.parametrize("progress", ["say", "update"])
 async def test_progress_is_spoken_when_the_slot_is_taken(
-    desk: BookingDesk, fake: FakeRocketLead, outcomes: list[DeskResult], progress: str
+    voice_desk: BookingDesk,
+    gated_fake: FakeRocketLead,
+    desk_outcomes: list[DeskResult],
+    progress: str,
 ) -> None:
-    await offered(desk)
-    fake.race_next_bookings(1)
+    await offered(voice_desk)
+    gated_fake.race_next_bookings(1)
     model = ScriptedLLM(agent_script("1"))
-    async with running(model, booking_tools(desk, progress=progress, filler=None)) as session:  # type: ignore[arg-type]
+    async with running(model, booking_tools(voice_desk, progress=progress, filler=None)) as session:  # type: ignore[arg-type]
         await turn(session, "book")
-        await until(lambda: bool(outcomes) and outcomes[0].spoken in said(session))
+        await until(
+            lambda: bool(desk_outcomes) and desk_outcomes[0].spoken in said(session),
+            what="the outcome to be spoken",
+        )
         heard = said(session)
-    taken = "That time was just taken. Let me find another one."
     if progress == "say":
-        assert taken in heard
+        assert TAKEN in heard
     else:  # the LLM was given the update, and the final result was spoken after it
         updates = [o.output for o in outputs(model.contexts[-1], "book_slot")]
-        assert any(taken in u for u in updates)
-    assert outcomes[0].recovered
-    assert len(bookings_of(fake, "Jane")) == 1
+        assert any(TAKEN in u for u in updates)
+    assert desk_outcomes[0].recovered
+    assert len(bookings_named(gated_fake, "Jane")) == 1
 
 
-async def test_the_budget_bounds_a_hanging_booking(make_desk: Any, fake: FakeRocketLead) -> None:
-    desk = make_desk(budget=1.0)
-    await offered(desk)
-    fake.faults.add(BOOKINGS, Fault.latency(5.0, commit=True))
+async def test_the_budget_bounds_a_hanging_booking(
+    make_voice_desk: MakeDesk, gated_fake: FakeRocketLead
+) -> None:
+    voice_desk = make_voice_desk(budget=1.0)
+    await offered(voice_desk)
+    gated_fake.faults.add(BOOKINGS, Fault.latency(5.0, commit=True))
     model = ScriptedLLM(agent_script("1"))
     loop = asyncio.get_running_loop()
-    async with running(model, booking_tools(desk, async_after=60, filler=None)) as session:
+    async with running(model, booking_tools(voice_desk, async_after=60, filler=None)) as session:
         started = loop.time()
         await turn(session, "book")
         took = loop.time() - started
-        assert said(session) == [desk.phrases.unknown.format(when=FIRST_OFFER)]
-    assert took < 3.0  # the desk's budget answered, not the 5 s POST
+        assert said(session) == [voice_desk.phrases.unknown.format(when=FIRST_OFFER)]
+    assert took < 3.0  # the voice_desk's budget answered, not the 5 s POST
 
 
-async def test_filler_is_said_while_a_booking_waits(desk: BookingDesk, gate: PostGate) -> None:
-    await offered(desk)
+async def test_filler_is_said_while_a_booking_waits(
+    voice_desk: BookingDesk, post_gate: PostGate
+) -> None:
+    await offered(voice_desk)
     model = ScriptedLLM(agent_script("1"))
-    tools = booking_tools(desk, async_after=60, filler="Hang on.", filler_delay=0.05)
+    tools = booking_tools(voice_desk, async_after=60, filler="Hang on.", filler_delay=0.05)
     async with running(model, tools) as session:
-        gate.close()
-        run = session.run(user_input="book")
-        await until(lambda: "Hang on." in said(session))
-        gate.open()
+        post_gate.close()
+        run: RunResult[None] = session.run(user_input="book")
+        await until(lambda: "Hang on." in said(session), what="the filler")
+        post_gate.open()
         await asyncio.wait_for(run, LIMIT)
         assert said(session) == ["Hang on.", BOOKED_FIRST]
 
 
-async def test_a_failed_booking_is_a_tool_error_with_the_sentence(desk: BookingDesk) -> None:
-    model = ScriptedLLM(agent_script("1"))  # S1 was never offered by this desk
-    async with running(model, booking_tools(desk)) as session:
+async def test_a_failed_booking_is_a_tool_error_with_the_sentence(voice_desk: BookingDesk) -> None:
+    model = ScriptedLLM(agent_script("1"))  # S1 was never offered by this voice_desk
+    async with running(model, booking_tools(voice_desk)) as session:
         await turn(session, "book")
         (out,) = outputs(session.history, "book_slot")
     assert out.is_error
     assert "I don't have a time called S1" in out.output
 
 
-async def test_a_factory_makes_one_desk_per_session(make_desk: Any, fake: FakeRocketLead) -> None:
+async def test_a_factory_makes_one_desk_per_session(
+    make_voice_desk: MakeDesk, gated_fake: FakeRocketLead
+) -> None:
     made: list[tuple[str, BookingDesk]] = []
 
     async def factory(userdata: str) -> BookingDesk:
-        desk = make_desk()
-        await offered(desk)
-        made.append((userdata, desk))
-        return desk
+        voice_desk = make_voice_desk()
+        await offered(voice_desk)
+        made.append((userdata, voice_desk))
+        return voice_desk
 
     tools = booking_tools(factory)
     for caller in ("Ann", "Bob"):
@@ -225,14 +248,16 @@ async def test_a_factory_makes_one_desk_per_session(make_desk: Any, fake: FakeRo
         async with running(model, tools, userdata=caller) as session:
             await turn(session, "book")
     assert [who for who, _ in made] == ["Ann", "Bob"]  # one factory call per session
-    assert len(bookings_of(fake, "Ann")) == len(bookings_of(fake, "Bob")) == 1
+    assert len(bookings_named(gated_fake, "Ann")) == len(bookings_named(gated_fake, "Bob")) == 1
 
 
-async def test_a_booking_links_the_sessions_lead(desk: BookingDesk, fake: FakeRocketLead) -> None:
-    await offered(desk)
-    lead = fake.demo.lead_entry_ids[0]
-    tools = booking_tools(desk, entry_id=lambda call: call["lead"])
+async def test_a_booking_links_the_sessions_lead(
+    voice_desk: BookingDesk, gated_fake: FakeRocketLead
+) -> None:
+    await offered(voice_desk)
+    lead = gated_fake.demo.lead_entry_ids[0]
+    tools = booking_tools(voice_desk, entry_id=lambda call: call["lead"])
     async with running(ScriptedLLM(agent_script("1")), tools, userdata={"lead": lead}) as session:
         await turn(session, "book")
-    (booking,) = (b for b in fake.state.bookings.values() if b.name == "Jane")
+    (booking,) = (b for b in gated_fake.state.bookings.values() if b.name == "Jane")
     assert booking.table_entry_id == lead

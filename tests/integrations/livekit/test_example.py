@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from livekit.agents.llm import ChatContext
+from livekit.agents.llm import ChatContext, ChatMessage
 
 from rocketlead_async.testing import FakeRocketLead
+from tests.helpers.demo import bookings_named
+from tests.helpers.integrations import BOOKED_FIRST, WINDOW, load_example
 
-from .._examples import load
-from .._support import BOOKED_FIRST, WINDOW, bookings_of
 from ._harness import (
     Reply,
     ScriptedLLM,
@@ -22,14 +22,20 @@ from ._harness import (
     turn,
 )
 
-example = load("livekit_agent")
+example = load_example("livekit_agent")
 
 
-async def test_the_example_agent_offers_and_books(example_desk: Any, fake: FakeRocketLead) -> None:
-    desk = await example_desk(example)
+async def test_the_example_agent_offers_and_books(
+    example_desk: Any, gated_fake: FakeRocketLead
+) -> None:
+    voice_desk = await example_desk(example)
 
     def caller_and_model(ctx: ChatContext) -> Reply:
-        assert ctx.items[0].text_content.startswith("You are the friendly phone receptionist")
+        instructions = ctx.items[0]
+        assert isinstance(instructions, ChatMessage)
+        assert (instructions.text_content or "").startswith(
+            "You are the friendly phone receptionist"
+        )
         if is_fresh_user_turn(ctx):
             start, end = WINDOW
             return Reply(calls=[call("check_availability", "a1", start=start, end=end)])
@@ -40,8 +46,8 @@ async def test_the_example_agent_offers_and_books(example_desk: Any, fake: FakeR
 
     agent = example.booking_agent()
     async with running(
-        ScriptedLLM(caller_and_model), agent, userdata=example.Call(desk)
+        ScriptedLLM(caller_and_model), agent, userdata=example.Call(voice_desk)
     ) as session:
         await turn(session, "Wednesday afternoon, please")
         assert said(session) == [BOOKED_FIRST]
-    assert len(bookings_of(fake, "Jane")) == 1
+    assert len(bookings_named(gated_fake, "Jane")) == 1

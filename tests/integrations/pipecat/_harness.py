@@ -21,6 +21,7 @@ from typing import Any
 from pipecat.frames.frames import (
     EndFrame,
     Frame,
+    FunctionCallFromLLM,
     InterruptionFrame,
     LLMContextFrame,
     LLMFullResponseEndFrame,
@@ -31,14 +32,14 @@ from pipecat.frames.frames import (
 )
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineWorker
-from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_context import LLMContext, LLMContextMessage
 from pipecat.processors.aggregators.llm_response_universal import LLMContextAggregatorPair
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipecat.services.llm_service import FunctionCallFromLLM, LLMService
+from pipecat.services.llm_service import LLMService
 from pipecat.services.settings import LLMSettings
 from pipecat.workers.runner import WorkerRunner
 
-from .._support import LIMIT
+from tests.helpers.integrations import LIMIT
 
 Message = dict[str, Any]
 
@@ -78,7 +79,7 @@ class ScriptedLLM(LLMService):
         if not isinstance(frame, LLMContextFrame):
             await self.push_frame(frame, direction)
             return
-        messages = [copy.deepcopy(m) for m in frame.context.get_messages() if isinstance(m, dict)]
+        messages = plain(frame.context.get_messages())
         self.contexts.append(messages)
         try:
             reply = self._script(messages)
@@ -143,10 +144,10 @@ class Bot:
     async def __aenter__(self) -> Bot:
         started = asyncio.Event()
 
-        @self.worker.event_handler("on_pipeline_started")
         async def _started(_worker: Any, _frame: Any) -> None:
             started.set()
 
+        self.worker.add_event_handler("on_pipeline_started", _started)
         await self._runner.add_workers(self.worker)
         self._run = asyncio.ensure_future(self._runner.run())
         await asyncio.wait_for(started.wait(), LIMIT)
@@ -159,7 +160,7 @@ class Bot:
 
     async def user(self, text: str) -> None:
         """The caller says ``text`` (the LLM runs on it)."""
-        message = {"role": "user", "content": text}
+        message: LLMContextMessage = {"role": "user", "content": text}
         await self.worker.queue_frame(LLMMessagesAppendFrame(messages=[message], run_llm=True))
 
     async def interrupt(self) -> None:
@@ -176,6 +177,12 @@ class Bot:
 
 
 # -- reading messages -----------------------------------------------------------------------
+
+
+def plain(messages: Sequence[object]) -> list[Message]:
+    """Copies of the chat messages (the dicts) among a context's messages."""
+    return [copy.deepcopy(m) for m in messages if isinstance(m, dict)]
+
 
 _JSON = re.compile(r"\{.*\}", re.DOTALL)
 
@@ -213,8 +220,9 @@ def _walk(value: Any) -> Any:
         yield from _answers_in(value)
 
 
-def tool_results(messages: list[Message], call_id: str) -> list[Any]:
-    return [m.get("content") for m in messages if m.get("tool_call_id") == call_id]
+def tool_results(messages: Sequence[object], call_id: str) -> list[Any]:
+    """The results tool call ``call_id`` got in ``messages``, oldest first."""
+    return [m.get("content") for m in plain(messages) if m.get("tool_call_id") == call_id]
 
 
 def last_user(messages: list[Message]) -> str | None:

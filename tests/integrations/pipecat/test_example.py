@@ -8,21 +8,23 @@ from typing import Any
 
 from pipecat.frames.frames import EndFrame, LLMMessagesAppendFrame
 from pipecat.pipeline.worker import PipelineWorker
+from pipecat.processors.aggregators.llm_context import LLMContextMessage
 from pipecat.workers.runner import WorkerRunner
 
 from rocketlead_async.testing import FakeRocketLead
+from tests.helpers.demo import bookings_named
+from tests.helpers.integrations import LIMIT, WINDOW, load_example
+from tests.helpers.recorders import until
 
-from .._examples import load
-from .._support import LIMIT, WINDOW, bookings_of, until
-from ._harness import Message, Reply, ScriptedLLM, answers, last_user
+from ._harness import Message, Reply, ScriptedLLM, answers, last_user, plain
 
-example = load("pipecat_bot")
+example = load_example("pipecat_bot")
 
 
 async def test_the_example_pipeline_offers_and_books(
-    example_desk: Any, fake: FakeRocketLead
+    example_desk: Any, gated_fake: FakeRocketLead
 ) -> None:
-    desk = await example_desk(example)
+    voice_desk = await example_desk(example)
 
     def model(messages: list[Message]) -> Reply:
         assert str(messages[0]["content"]).startswith("You are the friendly phone receptionist")
@@ -35,20 +37,19 @@ async def test_the_example_pipeline_offers_and_books(
         return Reply(latest["say"])
 
     llm = ScriptedLLM(model)
-    pipeline, context = example.build_pipeline(llm, desk)
+    pipeline, context = example.build_pipeline(llm, voice_desk)
     worker = PipelineWorker(pipeline, cancel_on_idle_timeout=False)
     runner = WorkerRunner(handle_sigint=False)
     await runner.add_workers(worker)
     running = asyncio.ensure_future(runner.run())
-    caller = {"role": "user", "content": "Wednesday afternoon, please"}
+    caller: LLMContextMessage = {"role": "user", "content": "Wednesday afternoon, please"}
     await worker.queue_frame(LLMMessagesAppendFrame(messages=[caller], run_llm=True))
 
     def booked() -> bool:
-        messages = [m for m in context.get_messages() if isinstance(m, dict)]
-        return any(a.get("booking_id") for a in answers(messages))
+        return any(a.get("booking_id") for a in answers(plain(context.get_messages())))
 
-    await until(booked)
+    await until(booked, what="the booking")
     await worker.queue_frame(EndFrame())
     await asyncio.wait_for(running, LIMIT)
     assert not llm.errors
-    assert len(bookings_of(fake, "Jane")) == 1
+    assert len(bookings_named(gated_fake, "Jane")) == 1
