@@ -134,6 +134,8 @@ async def test_the_explicit_base_url_wins_over_the_environment(
 async def test_plain_http_beyond_loopback_needs_the_opt_in_flag(
     run_cli: CliRunner, fake: FakeRocketLead
 ) -> None:
+    remote = "http://api.example.com"
+    assert "must use https" in await run_cli.fails("calendars", "--base-url", remote, code=2)
     # 0.0.0.0 is not loopback (Linux still connects it to this host): plain http to it needs
     # the loud opt-in, as a docker-compose service name would.
     url = fake.url.replace("127.0.0.1", "0.0.0.0")
