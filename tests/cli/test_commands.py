@@ -142,6 +142,8 @@ async def test_leads_create_uses_the_tables_new_state(
 
 
 def test_local_time_falls_back_to_the_given_offset() -> None:
+    # Private helpers: the fake's calendars all name their zone, so no command reaches the
+    # fallback (a calendar without a known zone) on its own.
     moment = datetime(2027, 3, 24, 14, tzinfo=timezone.utc)
     assert cli._day_time(moment, None) == "Wed 2027-03-24 14:00"
     assert cli._clock(moment + timedelta(hours=1), None) == "15:00"

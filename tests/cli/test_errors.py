@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from rocketlead_async import cli
-from rocketlead_async.errors import RocketLeadError
 from rocketlead_async.testing import DemoOrg, FakeRocketLead, Fault
+from tests.helpers.bodies import envelope
 from tests.helpers.cli import (
     POPULAR_ARG,
     POPULAR_END_ARG,
@@ -21,7 +21,9 @@ from tests.helpers.cli import (
     slot_args,
     trainer,
 )
+from tests.helpers.clients import TOKEN
 from tests.helpers.demo import ANNA, BOOKINGS
+from tests.helpers.scripted import ScriptedServer
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -213,6 +215,11 @@ def test_exit_codes_are_documented_in_the_module_and_readme() -> None:
         assert f"| {code} |" in readme
 
 
-def test_error_lines_never_break() -> None:
-    error = RocketLeadError("POST /connect/table_entries/ -> 400: first line\nsecond  line")
-    assert cli._describe(error) == "POST /connect/table_entries/ -> 400: first line second line"
+async def test_a_multi_line_server_message_is_still_one_line(
+    server: ScriptedServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.post("/connect/table_entries/", status=400, payload=envelope(400, "first\nsecond  line"))
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    argv = ["leads", "create", "--table", "t", "--lead-state", "s", "--field", "a=b"]
+    line = await CliRunner(capsys, [TOKEN]).fails(*argv, "--base-url", server.url, code=1)
+    assert line.endswith("400: first second line")
