@@ -194,17 +194,15 @@ async def test_progress_is_spoken_when_the_slot_is_taken(
 async def test_the_budget_bounds_a_hanging_booking(
     make_voice_desk: MakeDesk, gated_fake: FakeRocketLead
 ) -> None:
-    voice_desk = make_voice_desk(budget=1.0)
-    await offered(voice_desk)
+    desk = make_voice_desk(budget=1.0)
+    await offered(desk)
     gated_fake.faults.add(BOOKINGS, Fault.latency(5.0, commit=True))
     model = ScriptedLLM(agent_script("1"))
-    loop = asyncio.get_running_loop()
-    async with running(model, booking_tools(voice_desk, async_after=60, filler=None)) as session:
-        started = loop.time()
+    async with running(model, booking_tools(desk, async_after=60, filler=None)) as session:
         await turn(session, "book")
-        took = loop.time() - started
-        assert said(session) == [voice_desk.phrases.unknown.format(when=FIRST_OFFER)]
-    assert took < 3.0  # the voice_desk's budget answered, not the 5 s POST
+        # The desk's budget answered: the 5 s POST, had the turn waited for it, would have
+        # committed and been spoken as booked.
+        assert said(session) == [desk.phrases.unknown.format(when=FIRST_OFFER)]
 
 
 async def test_filler_is_said_while_a_booking_waits(
@@ -237,10 +235,10 @@ async def test_a_factory_makes_one_desk_per_session(
     made: list[tuple[str, BookingDesk]] = []
 
     async def factory(userdata: str) -> BookingDesk:
-        voice_desk = make_voice_desk()
-        await offered(voice_desk)
-        made.append((userdata, voice_desk))
-        return voice_desk
+        desk = make_voice_desk()
+        await offered(desk)
+        made.append((userdata, desk))
+        return desk
 
     tools = booking_tools(factory)
     for caller in ("Ann", "Bob"):

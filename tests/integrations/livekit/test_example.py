@@ -28,7 +28,7 @@ example = load_example("livekit_agent")
 async def test_the_example_agent_offers_and_books(
     example_desk: Any, gated_fake: FakeRocketLead
 ) -> None:
-    voice_desk = await example_desk(example)
+    desk = await example_desk(example)
 
     def caller_and_model(ctx: ChatContext) -> Reply:
         instructions = ctx.items[0]
@@ -46,7 +46,7 @@ async def test_the_example_agent_offers_and_books(
 
     agent = example.booking_agent()
     async with running(
-        ScriptedLLM(caller_and_model), agent, userdata=example.Call(voice_desk)
+        ScriptedLLM(caller_and_model), agent, userdata=example.Call(desk)
     ) as session:
         await turn(session, "Wednesday afternoon, please")
         assert said(session) == [BOOKED_FIRST]

@@ -211,19 +211,17 @@ async def test_progress_is_spoken_when_the_slot_is_taken(
 async def test_the_budget_answers_before_pipecats_timeout(
     make_voice_desk: MakeDesk, gated_fake: FakeRocketLead
 ) -> None:
-    voice_desk = make_voice_desk(budget=1.0)
-    await offered(voice_desk)
+    desk = make_voice_desk(budget=1.0)
+    await offered(desk)
     gated_fake.faults.add(BOOKINGS, Fault.latency(5.0, commit=True))
-    unknown = voice_desk.phrases.unknown.format(when=FIRST_OFFER)
-    loop = asyncio.get_running_loop()
-    async with bot_with(voice_desk, agent_script("1"), margin=2.0) as bot:
-        started = loop.time()
+    unknown = desk.phrases.unknown.format(when=FIRST_OFFER)
+    async with bot_with(desk, agent_script("1"), margin=2.0) as bot:
         await bot.user("book")
         await until(lambda: unknown in bot.spoken, what="the unknown outcome to be spoken")
-        took = loop.time() - started
         (result,) = tool_results(bot.context.get_messages(), "b1")
-    assert json.loads(result)["status"] == "unknown"  # the SDK's answer, not CANCELLED
-    assert took < 3.0  # budget 1 s (+ margin 2 s for pipecat), not the 5 s POST
+    # The SDK's answer (budget 1 s), not pipecat's timeout (budget + margin 2 s) nor the
+    # 5 s POST, which would have committed and been spoken as booked.
+    assert json.loads(result)["status"] == "unknown"
 
 
 async def test_filler_is_spoken_while_a_booking_waits(
@@ -245,10 +243,10 @@ async def test_a_factory_makes_one_desk_per_pipeline(
     made: list[str] = []
 
     async def factory(caller: str) -> BookingDesk:
-        voice_desk = make_voice_desk()
-        await offered(voice_desk)
+        desk = make_voice_desk()
+        await offered(desk)
         made.append(caller)
-        return voice_desk
+        return desk
 
     for caller in ("Ann", "Bob"):
         llm = ScriptedLLM(agent_script("1", "2", name=caller))

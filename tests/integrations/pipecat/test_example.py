@@ -24,7 +24,7 @@ example = load_example("pipecat_bot")
 async def test_the_example_pipeline_offers_and_books(
     example_desk: Any, gated_fake: FakeRocketLead
 ) -> None:
-    voice_desk = await example_desk(example)
+    desk = await example_desk(example)
 
     def model(messages: list[Message]) -> Reply:
         assert str(messages[0]["content"]).startswith("You are the friendly phone receptionist")
@@ -37,7 +37,7 @@ async def test_the_example_pipeline_offers_and_books(
         return Reply(latest["say"])
 
     llm = ScriptedLLM(model)
-    pipeline, context = example.build_pipeline(llm, voice_desk)
+    pipeline, context = example.build_pipeline(llm, desk)
     worker = PipelineWorker(pipeline, cancel_on_idle_timeout=False)
     runner = WorkerRunner(handle_sigint=False)
     await runner.add_workers(worker)
