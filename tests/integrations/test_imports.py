@@ -1,19 +1,29 @@
-"""The voice extras stay optional: the SDK never imports a framework, and an adapter whose
-framework is missing says which extra to install."""
+"""The voice extras stay optional: the SDK never imports a framework, an adapter whose
+framework is missing says which extra to install, and the framework suites need nothing of the
+test extra (their venvs have only ``[testing]``)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 FRAMEWORKS = ("livekit", "pipecat", "pydantic", "loguru")
+# What the test extra adds to [testing] (pyproject.toml).
+TEST_EXTRA_ONLY = ("aioresponses", "hypothesis", "trustme", "orjson", "opentelemetry", "redis")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _python(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
     )
 
 
@@ -40,3 +50,15 @@ def test_a_missing_framework_names_its_extra(adapter: str, blocked: str, extra: 
     assert done.returncode != 0
     assert "ImportError" in done.stderr
     assert f"pip install 'rocketlead-async[{extra}]'" in done.stderr
+
+
+def test_the_fixture_modules_import_without_the_test_extra() -> None:
+    # The root conftest loads every fixture module, in the framework venvs too (.ci/run):
+    # each must import the test extra's packages lazily, inside the fixtures that need them.
+    done = _python(
+        "import importlib, sys\n"
+        f"for name in {TEST_EXTRA_ONLY!r}: sys.modules[name] = None\n"
+        "import tests.conftest\n"
+        "for plugin in tests.conftest.pytest_plugins: importlib.import_module(plugin)\n"
+    )
+    assert done.returncode == 0, done.stderr
