@@ -1,0 +1,1 @@
+"""Requests and models: what the SDK sends for each call and the typed models it returns."""
