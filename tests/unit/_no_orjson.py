@@ -1,7 +1,7 @@
 """Kept only for the old unit modules that still import ``stdlib_json`` from here: the fixture
-now lives in ``tests/helpers/fixtures/requests.py`` and is available suite-wide by name. Delete
+now lives in ``tests/helpers/fixtures/core.py`` and is available suite-wide by name. Delete
 this module once nothing imports it."""
 
-from tests.helpers.fixtures.requests import stdlib_json
+from tests.helpers.fixtures.core import stdlib_json
 
 __all__ = ["stdlib_json"]
