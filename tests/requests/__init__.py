@@ -1,1 +1,1 @@
-"""Requests and models: what the SDK sends for each call and the typed models it returns."""
+"""Requests and models, and the client's configuration."""
