@@ -200,7 +200,9 @@ def test_budget_and_attempts_are_never_exceeded(
                 if attempt + 1 < len(script):
                     arm(attempt + 1)
 
-            failure = asyncio.TimeoutError() if kind == "timeout" else aiohttp.ServerDisconnectedError()
+            failure = (
+                asyncio.TimeoutError() if kind == "timeout" else aiohttp.ServerDisconnectedError()
+            )
             intercept.get(url + CALENDARS, callback=took, exception=failure)
 
         def answer(_seen: Seen) -> Answer:

@@ -88,7 +88,9 @@ def fail(
         intercept.add(server.url + path, method, repeat=repeat, **transport_failure(clock, kind))
         return
     status = int(kind)
-    server.add(method, path, status=status, payload=envelope(status, f"failure {status}"), repeat=repeat)
+    server.add(
+        method, path, status=status, payload=envelope(status, f"failure {status}"), repeat=repeat
+    )
 
 
 def rate_limited(retry_after: str, status: int = 429) -> dict[str, Any]:

@@ -97,7 +97,9 @@ async def test_cancelled_booking_post_reports_an_unknown_outcome(
         return await hang(request)
 
     server = await loopback(handler)
-    client = make_client(base_url=server.url, session=sdk_or_user_session, on_outcome_unknown=hooked)
+    client = make_client(
+        base_url=server.url, session=sdk_or_user_session, on_outcome_unknown=hooked
+    )
     error = await cancel_when(arrived, client.bookings.create(REQUEST))
     await client.aclose()  # waits for an async hook
 

@@ -45,6 +45,19 @@ async def test_outcome_unknown_hook_is_called_exactly_once(
     assert len(server.requests) == 1
 
 
+async def test_without_a_hook_the_unknown_outcome_is_still_raised(
+    server: ScriptedServer, make_client: MakeClient
+) -> None:
+    client = make_client(base_url=server.url, on_outcome_unknown=None)
+    server.post(BOOKINGS, status=504, body="upstream timed out")
+
+    with pytest.raises(rl.BookingOutcomeUnknown) as info:
+        await client.bookings.create(REQUEST)
+
+    assert info.value.request is REQUEST
+    assert len(server.requests) == 1
+
+
 async def test_a_slow_async_hook_neither_holds_up_the_call_nor_is_cut_off(
     server: ScriptedServer, make_client: MakeClient
 ) -> None:
@@ -134,7 +147,7 @@ async def test_delete_404_after_an_unknown_attempt_counts_as_deleted(
     fail(server, intercept, clock, "DELETE", BOOKING, first)
     server.delete(BOOKING, status=404, payload=envelope(404, "Booking not found"))
 
-    assert await client.bookings.delete("bk_9001") is None
+    await client.bookings.delete("bk_9001")  # deleted: no NotFoundError
     assert len(intercepted(intercept)) == 2
 
 

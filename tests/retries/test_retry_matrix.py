@@ -12,11 +12,11 @@ from aioresponses import aioresponses
 import rocketlead_async as rl
 from tests.helpers.clients import MakeClient
 from tests.helpers.clock import FakeClock
+from tests.helpers.fixtures.core import StartServer
 from tests.helpers.handlers import drop_after_send, hang
 from tests.helpers.intercept import intercepted
 from tests.helpers.recorders import Unknowns
 from tests.helpers.retries import LEAD, POST_TARGETS, REQUEST, TARGETS, TRANSPORT, fail
-from tests.helpers.fixtures.core import StartServer
 from tests.helpers.scripted import ScriptedServer
 
 FAILURES = [*TRANSPORT, "429", "500", "502", "503", "504", "400", "404"]
@@ -214,6 +214,7 @@ async def test_retry_matrix_post_failing_after_send(
     assert info.value.request is (REQUEST if target == "POST booking" else LEAD)
     assert (info.value.method, info.value.path) == ("POST", path)
     assert type(info.value.__cause__) is cause
+    assert isinstance(info.value.__cause__, rl.APIConnectionError)
     assert info.value.__cause__.request_sent is True  # its body was written
     assert unknowns == [info.value]
 

@@ -15,7 +15,6 @@ import pytest
 import trustme
 
 import rocketlead_async as rl
-
 from tests.helpers.bodies import booking_json
 from tests.helpers.clients import MakeClient
 from tests.helpers.raw_server import RawRequest, RawServer, raw_server, response
