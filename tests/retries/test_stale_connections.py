@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import sys
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -93,6 +94,8 @@ async def test_an_idle_tls_connection_with_unread_bytes_never_carries_a_booking(
 
         client = make_client(base_url=server.url, session=session)
         booking = await client.bookings.create(REQUEST)
+        # The stale connection is being closed: a TLS close reads the peer's close_notify.
+        transport.resume_reading()
 
     assert booking.id == booking_json()["id"]
     (post,) = server.posts()  # sent once, on a fresh connection
@@ -101,11 +104,13 @@ async def test_an_idle_tls_connection_with_unread_bytes_never_carries_a_booking(
 
 
 @pytest.mark.xfail(
+    sys.version_info < (3, 12),
     strict=True,
     raises=rl.APIConnectionError,
-    reason="known bug: TLS 1.3 session tickets unread in the kernel buffer of a fresh "
-    "connection look like unsolicited data to the stale-connection guard, so every attempt "
-    "of a booking POST on a fresh connection fails as never sent",
+    reason="known bug on Python 3.10/3.11: TLS 1.3 session tickets still unread in the kernel "
+    "buffer of a fresh connection look like unsolicited data to the stale-connection guard, "
+    "so every attempt of a booking POST on a fresh connection fails as never sent (3.12's "
+    "asyncio reads them right after the handshake)",
 )
 @pytest.mark.parametrize("tls", ["session tickets"], indirect=True)
 async def test_a_booking_on_a_fresh_tls_connection_is_not_taken_for_stale(
