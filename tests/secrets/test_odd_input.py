@@ -69,11 +69,6 @@ async def test_the_same_id_rule_guards_paths(
     assert server.requests == []
 
 
-def test_a_booking_name_must_be_a_string() -> None:
-    with pytest.raises(TypeError, match="name"):
-        booking_request(name=123)
-
-
 @pytest.mark.parametrize("huge", [10**400, -(10**400)])
 async def test_an_enormous_timeout_is_a_value_error_not_an_overflow(
     server: ScriptedServer, client: rl.RocketLeadClient, huge: int
