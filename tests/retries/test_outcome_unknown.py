@@ -19,7 +19,7 @@ from tests.helpers.clock import FakeClock
 from tests.helpers.fixtures.core import StartServer
 from tests.helpers.handlers import Held, drop_after_send
 from tests.helpers.intercept import intercepted, refused
-from tests.helpers.recorders import Unknowns
+from tests.helpers.recorders import Unknowns, until
 from tests.helpers.retries import BOOKINGS, CALENDARS, LEAD, REQUEST, fail
 from tests.helpers.scripted import ScriptedServer
 
@@ -73,8 +73,15 @@ async def test_a_slow_async_hook_neither_holds_up_the_call_nor_is_cut_off(
 
     server.post(BOOKINGS, status=504, body="Gateway Timeout")
     client = make_client(base_url=server.url, on_outcome_unknown=slow_hook)
+    call = asyncio.create_task(client.bookings.create(REQUEST, timeout=0.5))
+    try:
+        await until(call.done, what="the call's end while its hook still runs", limit=5)
+    except AssertionError:
+        release.set()  # else the client's teardown would wait for the hook forever
+        raise
+    assert reported == []  # the hook still runs
     with pytest.raises(rl.BookingOutcomeUnknown) as info:
-        await client.bookings.create(REQUEST, timeout=0.5)
+        await call
 
     closing = asyncio.create_task(client.aclose())
     await asyncio.sleep(0)
