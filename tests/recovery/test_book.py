@@ -12,7 +12,6 @@ import pytest
 import rocketlead_async as rl
 from rocketlead_async.recovery import rank_candidates
 from rocketlead_async.testing import DemoOrg, FakeRocketLead
-
 from tests.helpers.demo import (
     ANNA,
     AVAILABILITY,
@@ -49,7 +48,9 @@ async def test_the_requested_slot_is_booked_without_recovery(
     fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg, events: Events
 ) -> None:
     request = trainer_request(demo)
-    outcome = await fake_client.bookings.book(request, recovery=rl.SlotRecovery(on_event=events.hook))
+    outcome = await fake_client.bookings.book(
+        request, recovery=rl.SlotRecovery(on_event=events.hook)
+    )
     assert where(outcome.booking) == where(request)
     assert outcome.recovered is False
     assert outcome.original_request is request
@@ -69,7 +70,9 @@ async def test_one_race_then_the_nearest_slot(
     fake.race_next_bookings(1)
     request = trainer_request(demo)
     hook = events.async_hook if asynchronous else events.hook
-    outcome = await fake_client.bookings.book(request, recovery=rl.SlotRecovery(on_event=hook, spread=1))
+    outcome = await fake_client.bookings.book(
+        request, recovery=rl.SlotRecovery(on_event=hook, spread=1)
+    )
 
     # Ben's 14:30 and 15:30 overlap the raced 15:00; 14:00 and 16:00 tie, the earlier wins.
     assert where(outcome.booking) == (demo.mitte_trainer_ids[BEN], berlin(24, 14))

@@ -7,10 +7,10 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from tests.reliability._support import until
 
 import rocketlead_async as rl
 from rocketlead_async.testing import DemoOrg, FakeRocketLead, Fault
+from tests.reliability._support import until
 
 from ._support import AVAILABILITY, BERLIN, BOOKINGS, Clock, berlin, bookings_named
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import attrs
 import pytest
-from tests.reliability._support import BlockingSleep, until
 
 import rocketlead_async as rl
 from rocketlead_async.testing import DemoOrg, FakeRocketLead, Fault
+from tests.reliability._support import BlockingSleep, until
 
 from ._support import AVAILABILITY, BOOKINGS, bookings_named, trainer_request
 

@@ -9,7 +9,6 @@ import pytest
 
 import rocketlead_async as rl
 from rocketlead_async.testing import DemoOrg, FakeRocketLead, Fault
-
 from tests.helpers.clients import MakeClient
 from tests.helpers.clock import FakeClock
 from tests.helpers.demo import (

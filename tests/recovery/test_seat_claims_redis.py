@@ -15,8 +15,7 @@ import redis.asyncio as aioredis
 
 import rocketlead_async as rl
 from rocketlead_async.claims import RedisSeatClaims
-
-from .test_protocol import CAL, HOUR, T0, slot
+from tests.helpers.claims import CAL, HOUR, T0, slot
 
 Processes = Callable[..., RedisSeatClaims]
 
