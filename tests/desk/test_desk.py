@@ -10,16 +10,18 @@ import pytest
 
 import rocketlead_async as rl
 from rocketlead_async.testing import DemoOrg, FakeRocketLead, Fault
-from tests.reliability._support import until
-
-from ._support import AVAILABILITY, BERLIN, BOOKINGS, Clock, berlin, bookings_named
+from tests.helpers.clients import MakeClient
+from tests.helpers.clock import FakeClock
+from tests.helpers.demo import AVAILABILITY, BERLIN, BOOKINGS, berlin, bookings_named
+from tests.helpers.recorders import until
 
 Kind = rl.RecoveryEventKind
 
 
-async def make_desk(
+async def open_desk(
     client: rl.RocketLeadClient, demo: DemoOrg, **options: object
 ) -> rl.BookingDesk:
+    """A desk for one caller of the demo's Personal Training at Mitte."""
     calendar = await client.calendars.get(demo.mitte_calendar_id)
     return rl.BookingDesk(
         client,
@@ -38,9 +40,9 @@ async def until_posted(fake: FakeRocketLead, count: int = 1) -> None:
 
 
 async def test_offers_have_short_ids_stable_within_the_desk_and_spoken_local_times(
-    client: rl.RocketLeadClient, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, demo: DemoOrg
 ) -> None:
-    desk = await make_desk(client, demo, max_offers=3)
+    desk = await open_desk(fake_client, demo, max_offers=3)
     first = await desk.offer(berlin(24, 14), berlin(24, 17))
     assert [(o.id, o.spoken) for o in first] == [
         ("S1", "Wednesday 24 March at 14:00"),
@@ -57,9 +59,9 @@ async def test_offers_have_short_ids_stable_within_the_desk_and_spoken_local_tim
 
 
 async def test_spoken_times_follow_the_calendar_zone_across_the_dst_change(
-    client: rl.RocketLeadClient, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, demo: DemoOrg
 ) -> None:
-    desk = await make_desk(client, demo, max_offers=1)
+    desk = await open_desk(fake_client, demo, max_offers=1)
     (saturday,) = await desk.offer(berlin(27, 15), berlin(27, 17))
     (monday,) = await desk.offer(berlin(29, 15), berlin(29, 17))
     assert saturday.spoken == "Saturday 27 March at 15:00"  # CET, 14:00 UTC
@@ -77,9 +79,9 @@ async def test_spoken_times_follow_the_calendar_zone_across_the_dst_change(
 
 
 async def test_a_booking_then_every_further_call_is_already_booked_and_sends_nothing(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
-    desk = await make_desk(client, demo)
+    desk = await open_desk(fake_client, demo)
     offers = await desk.offer(berlin(24, 14), berlin(24, 17))
     result = await desk.book("S1", name="Jane")
     assert result.status == "booked"
@@ -100,9 +102,9 @@ async def test_a_booking_then_every_further_call_is_already_booked_and_sends_not
 
 
 async def test_duplicate_concurrent_calls_join_one_post_and_get_the_same_result(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
-    desk = await make_desk(client, demo)
+    desk = await open_desk(fake_client, demo)
     await desk.offer(berlin(24, 14), berlin(24, 17))
     results = await asyncio.gather(*(desk.book("S2", name="Jane") for _ in range(3)))
     assert results[0].status == "booked"
@@ -112,9 +114,9 @@ async def test_duplicate_concurrent_calls_join_one_post_and_get_the_same_result(
 
 
 async def test_another_slot_while_one_is_in_flight_is_in_progress_and_sends_nothing(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
-    desk = await make_desk(client, demo)
+    desk = await open_desk(fake_client, demo)
     await desk.offer(berlin(24, 14), berlin(24, 17))
     first = asyncio.ensure_future(desk.book("S1", name="Jane"))
     await asyncio.sleep(0)
@@ -128,9 +130,9 @@ async def test_another_slot_while_one_is_in_flight_is_in_progress_and_sends_noth
 
 
 async def test_an_unknown_slot_id_is_an_answer_the_llm_can_act_on(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
-    desk = await make_desk(client, demo)
+    desk = await open_desk(fake_client, demo)
     await desk.offer(berlin(24, 14), berlin(24, 17))
     result = await desk.book("2027-03-24T14:00:00+01:00")
     assert (result.status, result.reason) == ("failed", "unknown_slot")
@@ -141,9 +143,9 @@ async def test_an_unknown_slot_id_is_an_answer_the_llm_can_act_on(
 
 
 async def test_after_an_unknown_outcome_the_desk_never_posts_again(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
-    desk = await make_desk(client, demo)
+    desk = await open_desk(fake_client, demo)
     await desk.offer(berlin(24, 14), berlin(24, 17))
     fake.faults.add(BOOKINGS, Fault.drop_after_commit())
     result = await desk.book("S1", name="Jane")
@@ -158,11 +160,11 @@ async def test_after_an_unknown_outcome_the_desk_never_posts_again(
 
 
 async def test_a_caller_cancelled_mid_post_keeps_the_booking_and_everyone_is_told(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     told: list[rl.DeskResult] = []
     late: list[rl.DeskResult] = []
-    desk = await make_desk(client, demo, on_outcome=told.append)
+    desk = await open_desk(fake_client, demo, on_outcome=told.append)
     await desk.offer(berlin(24, 14), berlin(24, 17))
     fake.faults.add(BOOKINGS, Fault.latency(0.05))
     call = asyncio.ensure_future(desk.book("S1", name="Jane", on_late=late.append))
@@ -188,7 +190,7 @@ async def test_a_caller_cancelled_mid_post_keeps_the_booking_and_everyone_is_tol
 
 
 async def test_a_caller_cancelled_before_the_post_books_nothing(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     told: list[rl.DeskResult] = []
     entered, release = asyncio.Event(), asyncio.Event()
@@ -199,7 +201,7 @@ async def test_a_caller_cancelled_before_the_post_books_nothing(
             await release.wait()
 
     recovery = rl.SlotRecovery(on_event=attempt_hook)
-    desk = await make_desk(client, demo, on_outcome=told.append, recovery=recovery)
+    desk = await open_desk(fake_client, demo, on_outcome=told.append, recovery=recovery)
     await desk.offer(berlin(24, 14), berlin(24, 17))
     call = asyncio.ensure_future(desk.book("S1", name="Jane"))
     await entered.wait()
@@ -214,9 +216,9 @@ async def test_a_caller_cancelled_before_the_post_books_nothing(
 
 
 async def test_no_alternative_is_booked_for_a_caller_who_left(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
-    desk = await make_desk(client, demo)
+    desk = await open_desk(fake_client, demo)
     await desk.offer(berlin(24, 14), berlin(24, 17))
     fake.race_next_bookings(1)
     call: asyncio.Future[rl.DeskResult] | None = None
@@ -237,9 +239,9 @@ async def test_no_alternative_is_booked_for_a_caller_who_left(
 
 
 async def test_one_duplicate_cancelled_does_not_abandon_the_other(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
-    desk = await make_desk(client, demo)
+    desk = await open_desk(fake_client, demo)
     await desk.offer(berlin(24, 14), berlin(24, 17))
     fake.faults.add(BOOKINGS, Fault.latency(0.02))
     first = asyncio.ensure_future(desk.book("S1", name="Jane"))
@@ -255,9 +257,11 @@ async def test_one_duplicate_cancelled_does_not_abandon_the_other(
 
 
 async def test_a_recovery_that_moved_only_the_resource_says_so(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
-    desk = await make_desk(client, demo, recovery=rl.SlotRecovery(picker="same_time_any_resource"))
+    desk = await open_desk(
+        fake_client, demo, recovery=rl.SlotRecovery(picker="same_time_any_resource")
+    )
     await desk.offer(berlin(24, 14), berlin(24, 15))
     fake.race_next_bookings(1)
     result = await desk.book("S1", name="Jane")
@@ -268,7 +272,7 @@ async def test_a_recovery_that_moved_only_the_resource_says_so(
 
 
 async def test_a_recovery_that_moved_the_time_says_the_new_time(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     said: list[str] = []
 
@@ -276,7 +280,7 @@ async def test_a_recovery_that_moved_the_time_says_the_new_time(
         await asyncio.sleep(0)
         said.append(sentence)
 
-    desk = await make_desk(client, demo, resource_id=demo.mitte_trainer_ids[1])
+    desk = await open_desk(fake_client, demo, resource_id=demo.mitte_trainer_ids[1])
     await desk.offer(berlin(24, 14), berlin(24, 15))
     fake.race_next_bookings(1)
     result = await desk.book("S1", name="Jane", on_progress=say)
@@ -291,20 +295,22 @@ async def test_a_recovery_that_moved_the_time_says_the_new_time(
 
 
 async def test_each_give_up_reason_has_its_own_honest_sentence(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg, clock: Clock
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg, clock: FakeClock
 ) -> None:
     def out_of_time(event: rl.RecoveryEvent) -> None:
         if event.kind is Kind.SLOT_TAKEN:
             clock.advance(10)
 
-    desk = await make_desk(client, demo, budget=5.0, recovery=rl.SlotRecovery(on_event=out_of_time))
+    desk = await open_desk(
+        fake_client, demo, budget=5.0, recovery=rl.SlotRecovery(on_event=out_of_time)
+    )
     await desk.offer(berlin(24, 14), berlin(24, 17))
     fake.race_next_bookings(1)
     late = await desk.book("S1", name="Jane")
     assert (late.status, late.reason) == ("failed", "deadline")
     assert late.spoken == "The time ran out before I could book Wednesday 24 March at 14:00."
 
-    taken = await make_desk(client, demo, recovery=rl.SlotRecovery(max_attempts=1))
+    taken = await open_desk(fake_client, demo, recovery=rl.SlotRecovery(max_attempts=1))
     await taken.offer(berlin(24, 14), berlin(24, 17))
     fake.race_next_bookings(1)
     result = await taken.book("S1", name="Jane")
@@ -327,7 +333,7 @@ async def test_each_give_up_reason_has_its_own_honest_sentence(
 
 
 async def test_phrases_are_replaceable(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     german = rl.Phrases(
         weekdays=("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
@@ -335,7 +341,7 @@ async def test_phrases_are_replaceable(
         when_format="{weekday}, {day}.{month} um {time} Uhr",
         booked="Sie sind für {when} gebucht.",
     )
-    desk = await make_desk(client, demo, phrases=german)
+    desk = await open_desk(fake_client, demo, phrases=german)
     (offer, *_) = await desk.offer(berlin(24, 14), berlin(24, 17))
     assert offer.spoken == "Mittwoch, 24.3. um 14:00 Uhr"
     result = await desk.book(offer.id)
@@ -343,14 +349,14 @@ async def test_phrases_are_replaceable(
 
 
 async def test_a_slow_async_progress_hook_does_not_hold_up_the_booking(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     release = asyncio.Event()
 
     async def slow_say(sentence: str) -> None:
         await release.wait()  # speech that outlasts the booking (awaited, it would block it)
 
-    desk = await make_desk(client, demo, budget=5.0)
+    desk = await open_desk(fake_client, demo, budget=5.0)
     await desk.offer(berlin(24, 14), berlin(24, 17))
     fake.race_next_bookings(1)
     result = await desk.book("S1", name="Jane", on_progress=slow_say)
@@ -362,7 +368,8 @@ async def test_a_slow_async_progress_hook_does_not_hold_up_the_booking(
     await closing
 
 
-def test_bad_configuration_is_refused_before_any_io(client: rl.RocketLeadClient) -> None:
+def test_bad_configuration_is_refused_before_any_io(make_client: MakeClient) -> None:
+    client = make_client()  # never used for I/O
     calendar = rl.Calendar(id="c1", tzdata="Europe/Berlin")
     with pytest.raises(ValueError, match="budget"):
         rl.BookingDesk(client, calendar=calendar, appointment_type_id="t", budget=0)
@@ -375,24 +382,21 @@ def test_bad_configuration_is_refused_before_any_io(client: rl.RocketLeadClient)
 
 
 async def test_the_budget_bounds_the_whole_booking_and_the_answer_is_honest(
-    fake: FakeRocketLead, demo: DemoOrg
+    make_fake_client: MakeClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     """The server commits but answers late, past the budget: the desk answers ``unknown``
     (never "booked", never "failed") when the budget is spent, before a framework's tool
     timeout of budget + margin."""
     budget = 0.15
-    fake.faults.add(BOOKINGS, Fault.latency(2.0, commit=True))
-    async with rl.RocketLeadClient(fake.tokens.write, base_url=fake.url) as client:
-        recovery = rl.SlotRecovery(min_attempt_time=0.05)
-        desk = await make_desk(client, demo, budget=budget, recovery=recovery)
-        await desk.offer(berlin(24, 14), berlin(24, 17))
-        started = time.monotonic()
-        result = await desk.book("S1", name="Jane")
-        took = time.monotonic() - started
-        await desk.aclose()
+    fake.faults.add(BOOKINGS, Fault.latency(2.0, commit=True))  # dropped when the test ends
+    client = make_fake_client(clock=None, sleep=None)  # the budget runs out in real time
+    recovery = rl.SlotRecovery(min_attempt_time=0.05)
+    desk = await open_desk(client, demo, budget=budget, recovery=recovery)
+    await desk.offer(berlin(24, 14), berlin(24, 17))
+    started = time.monotonic()
+    result = await desk.book("S1", name="Jane")
+    took = time.monotonic() - started
+    await desk.aclose()
     assert result.status == "unknown"
     assert budget <= took < budget + 0.1
     assert bookings_named(fake, "Jane") != []  # it did commit: "unknown" was the honest answer
-    for task in asyncio.all_tasks():  # the fake's held answer: drop it
-        if task.get_coro().__qualname__ == "RequestHandler._handle_request":  # type: ignore[union-attr]
-            task.cancel()
