@@ -4,8 +4,8 @@ After each cancellation the accounting is exact: the bookings the server holds f
 are those returned, delivered late (``on_late_outcome``) or reported unknown
 (``on_outcome_unknown``), each once, never to both hooks, and no POST follows a cancellation.
 Answers are held by the fake's small injected latency (``HOLD``) so a POST is in flight when
-the test cancels; nothing else waits for real time. (Cancellation where no booking can be in
-flight, before the POST or in a backoff, is proven in tests/retries.)
+the test cancels; nothing else waits for real time. (Cancellation without a late hook, where
+the SDK reports an unknown outcome at once, is proven in tests/retries.)
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import pytest
 import rocketlead_async as rl
 from rocketlead_async.testing import DemoOrg, FakeRocketLead, Fault
 from tests.helpers.clients import MakeClient
-from tests.helpers.demo import AVAILABILITY, BOOKINGS, bookings_named, trainer_request
+from tests.helpers.clock import BlockingSleep
+from tests.helpers.demo import AVAILABILITY, BOOKINGS, CALENDARS, bookings_named, trainer_request
 from tests.helpers.recorders import Unknowns, until
 
 Kind = rl.RecoveryEventKind
@@ -90,6 +91,68 @@ async def test_create_cancelled_in_flight_delivers_a_lost_race_as_a_definite_err
     assert late.booking is None
     assert isinstance(late.error, rl.SlotUnavailableError)
     assert (held(fake), unknowns) == ([], [])
+
+
+async def test_create_cancelled_before_its_post_is_written_sends_nothing_ever(
+    make_fake_client: MakeClient,
+    fake: FakeRocketLead,
+    demo: DemoOrg,
+    lates: list[rl.LateOutcome],
+    unknowns: Unknowns,
+) -> None:
+    """With a late hook the cancelled call's request is stopped, not left to finish: the
+    connection it waited for comes free and must not carry the POST."""
+    client = make_fake_client(
+        clock=None, sleep=None, max_connections=1, on_late_outcome=lates.append
+    )
+    fake.faults.add(CALENDARS, Fault.latency(HOLD))
+    blocker = asyncio.ensure_future(client.calendars.list())  # holds the only connection
+    await until(lambda: fake.request_count() == 1, what="the blocking request")
+    call = asyncio.ensure_future(client.bookings.create(trainer_request(demo)))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    await cancel(call)
+    await blocker  # the connection comes free: the cancelled POST must not use it
+    await client.aclose()
+    assert fake.request_count(BOOKINGS) == 0
+    assert (lates, unknowns, held(fake)) == ([], [], [])
+
+
+async def test_create_cancelled_in_its_backoff_sends_no_second_post(
+    make_fake_client: MakeClient,
+    fake: FakeRocketLead,
+    demo: DemoOrg,
+    lates: list[rl.LateOutcome],
+    unknowns: Unknowns,
+) -> None:
+    """The API refused the POST (503 in its own envelope, safe to repeat); the caller leaves
+    while the client backs off: with a late hook too, the repeat is never sent and nothing
+    is delivered late."""
+    sleep = BlockingSleep()
+    client = make_fake_client(clock=None, sleep=sleep, on_late_outcome=lates.append)
+    fake.faults.add(BOOKINGS, Fault.status(503))
+    call = asyncio.ensure_future(client.bookings.create(trainer_request(demo)))
+    await sleep.entered.wait()
+    await cancel(call)
+    sleep.release.set()
+    await client.aclose()
+    assert fake.request_count(BOOKINGS) == 1
+    assert (lates, unknowns, held(fake)) == ([], [], [])
+
+
+async def test_without_a_late_hook_a_cancelled_post_is_reported_unknown_at_once(
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg, unknowns: Unknowns
+) -> None:
+    """No late hook: nobody waits for the answer. The report comes at the moment of
+    cancellation and the connection goes with the caller, so the fake's answer finds no
+    client (a reset the fake passes through, never an error of its own)."""
+    fake.faults.add(BOOKINGS, Fault.latency(HOLD))
+    call = asyncio.ensure_future(fake_client.bookings.create(trainer_request(demo)))
+    await until(lambda: fake.request_count(BOOKINGS) == 1, what="the POST")
+    await cancel(call)
+    assert len(unknowns) == 1
+    await until(lambda: fake.in_flight.requests == 0, what="the fake's answer")
+    assert len(unknowns) == 1
 
 
 async def test_an_answer_that_cannot_be_learned_in_the_budget_is_unknown_not_late(
