@@ -97,7 +97,7 @@ async def test_simultaneous_picks_never_share_the_last_seats(
     popular = slot(T0, seats=3)
     others = [slot(T0 + HOUR * (i + 1), seats=1) for i in range(6)]
     others += [slot(T0 - HOUR * (i + 1), seats=1) for i in range(6)]
-    fleet = [process() for _ in range(12)]
+    fleet = [process(call_timeout=2.0) for _ in range(12)]  # a loaded machine: no fallback
 
     picks = await asyncio.gather(*(pick(claims, popular, *others) for claims in fleet))
 
