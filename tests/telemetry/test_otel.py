@@ -36,6 +36,7 @@ class Otel:
 
     def points(self, name: str) -> list[Any]:
         data = self.metrics.get_metrics_data()
+        assert data is not None
         return [
             point
             for resource in data.resource_metrics
@@ -46,7 +47,7 @@ class Otel:
         ]
 
     def total(self, name: str) -> float:
-        return sum(point.value for point in self.points(name))
+        return float(sum(point.value for point in self.points(name)))
 
 
 @pytest.fixture
@@ -180,7 +181,9 @@ async def test_no_token_body_or_personal_data_in_any_attribute(
     for span in otel.finished():
         exported += [span.name, dict(span.attributes or {})]
         exported += [(e.name, dict(e.attributes or {})) for e in span.events]
-    data = otel.metrics.get_metrics_data().to_json()
+    metrics = otel.metrics.get_metrics_data()
+    assert metrics is not None
+    data = metrics.to_json()
     text = json.dumps(exported, default=str) + data
     for secret in (fake.tokens.admin, "Erika", "Mustermann", "calendarId", "?"):
         assert secret not in text
