@@ -1,4 +1,5 @@
-"""OpenTelemetry: spans per HTTP attempt and per book(), metrics; no secrets or personal data."""
+"""OpenTelemetry: spans per HTTP attempt (on canned answers) and per book() (against the fake),
+metrics; no secrets or personal data in any of them."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from opentelemetry.trace import SpanKind, StatusCode
 import rocketlead_async as rl
 from rocketlead_async import _telemetry
 from rocketlead_async.testing import FakeRocketLead, Fault
+from tests.helpers.bodies import envelope
 from tests.helpers.clients import TOKEN, MakeClient
 from tests.helpers.demo import AVAILABILITY, BOOKINGS
+from tests.helpers.scripted import ScriptedServer
 
 
 class Otel:
@@ -81,18 +84,23 @@ async def _bookable(client: rl.RocketLeadClient, fake: FakeRocketLead) -> rl.Boo
 
 
 async def test_one_client_span_per_attempt_with_http_semantic_conventions(
-    otel: Otel, otel_client: rl.RocketLeadClient, fake: FakeRocketLead
+    otel: Otel, make_client: MakeClient, server: ScriptedServer
 ) -> None:
-    fake.faults.add("GET /connect/calendar/{id}", Fault.status(503), times=1)
-    calendar_id = fake.demo.mitte_calendar_id
-    await otel_client.calendars.get(calendar_id)
+    server.get("/connect/calendar/cal_1", status=503, payload=envelope(503, "Unavailable"))
+    server.get("/connect/calendar/cal_1", payload={"id": "cal_1"})
+    client = make_client(
+        base_url=server.url,
+        tracer_provider=otel.tracer_provider,
+        meter_provider=otel.meter_provider,
+    )
+    await client.calendars.get("cal_1")
     failed, ok = otel.finished()
     for span in (failed, ok):
         assert span.kind is SpanKind.CLIENT
         assert span.name == "GET /connect/calendar/{id}"
         assert span.attributes["http.request.method"] == "GET"
         assert span.attributes["server.address"] == "127.0.0.1"
-        assert span.attributes["server.port"] == int(fake.url.rsplit(":", 1)[1])
+        assert span.attributes["server.port"] == int(server.url.rsplit(":", 1)[1])
         assert span.attributes["url.template"] == "/connect/calendar/{id}"
     assert failed.attributes["http.response.status_code"] == 503
     assert failed.attributes["error.type"] == "503"
