@@ -382,14 +382,14 @@ def test_bad_configuration_is_refused_before_any_io(make_client: MakeClient) -> 
 
 
 async def test_the_budget_bounds_the_whole_booking_and_the_answer_is_honest(
-    make_fake_client: MakeClient, fake: FakeRocketLead, demo: DemoOrg
+    make_wall_client: MakeClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     """The server commits but answers late, past the budget: the desk answers ``unknown``
     (never "booked", never "failed") when the budget is spent, before a framework's tool
     timeout of budget + margin."""
     budget = 0.15
     fake.faults.add(BOOKINGS, Fault.latency(2.0, commit=True))  # dropped when the test ends
-    client = make_fake_client(clock=None, sleep=None)  # the budget runs out in real time
+    client = make_wall_client()  # the budget runs out in real time
     recovery = rl.SlotRecovery(min_attempt_time=0.05)
     desk = await open_desk(client, demo, budget=budget, recovery=recovery)
     await desk.offer(berlin(24, 14), berlin(24, 17))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import attrs
@@ -35,12 +36,11 @@ async def test_a_hundred_desks_never_double_book_and_never_orphan_a_booking(
     # A few booking POSTs lose their answer after committing: those callers are told
     # "unknown", never booked again.
     fake.faults.add(BOOKINGS, Fault.drop_after_commit(), times=3)
-    # The real clock: desks' budgets and barge-ins play out in real time.
+    # The real monotonic clock: desks' budgets and barge-ins play out in real time.
     client = make_client(
         fake.tokens.write,
         base_url=fake.url,
-        clock=None,
-        sleep=None,
+        clock=time.monotonic,  # backoffs still never wait (the fake clock's sleep)
         on_late_outcome=lates.append,
     )
     logs = await play(client, fake, callers=CALLERS, seed=seed)

@@ -94,7 +94,7 @@ async def test_create_cancelled_in_flight_delivers_a_lost_race_as_a_definite_err
 
 
 async def test_create_cancelled_before_its_post_is_written_sends_nothing_ever(
-    make_fake_client: MakeClient,
+    make_wall_client: MakeClient,
     fake: FakeRocketLead,
     demo: DemoOrg,
     lates: list[rl.LateOutcome],
@@ -102,9 +102,7 @@ async def test_create_cancelled_before_its_post_is_written_sends_nothing_ever(
 ) -> None:
     """With a late hook the cancelled call's request is stopped, not left to finish: the
     connection it waited for comes free and must not carry the POST."""
-    client = make_fake_client(
-        clock=None, sleep=None, max_connections=1, on_late_outcome=lates.append
-    )
+    client = make_wall_client(max_connections=1, on_late_outcome=lates.append)
     fake.faults.add(CALENDARS, Fault.latency(HOLD))
     blocker = asyncio.ensure_future(client.calendars.list())  # holds the only connection
     await until(lambda: fake.request_count() == 1, what="the blocking request")
@@ -119,7 +117,7 @@ async def test_create_cancelled_before_its_post_is_written_sends_nothing_ever(
 
 
 async def test_create_cancelled_in_its_backoff_sends_no_second_post(
-    make_fake_client: MakeClient,
+    make_wall_client: MakeClient,
     fake: FakeRocketLead,
     demo: DemoOrg,
     lates: list[rl.LateOutcome],
@@ -129,7 +127,7 @@ async def test_create_cancelled_in_its_backoff_sends_no_second_post(
     while the client backs off: with a late hook too, the repeat is never sent and nothing
     is delivered late."""
     sleep = BlockingSleep()
-    client = make_fake_client(clock=None, sleep=sleep, on_late_outcome=lates.append)
+    client = make_wall_client(sleep=sleep, on_late_outcome=lates.append)
     fake.faults.add(BOOKINGS, Fault.status(503))
     call = asyncio.ensure_future(client.bookings.create(trainer_request(demo)))
     await sleep.entered.wait()
@@ -211,7 +209,7 @@ CASES = [
 
 @pytest.mark.parametrize(("kind", "races", "holding", "late_hook"), CASES)
 async def test_book_cancelled_in_a_hook_accounts_for_every_booking(
-    make_fake_client: MakeClient,
+    make_wall_client: MakeClient,
     fake: FakeRocketLead,
     demo: DemoOrg,
     lates: list[rl.LateOutcome],
@@ -223,9 +221,7 @@ async def test_book_cancelled_in_a_hook_accounts_for_every_booking(
 ) -> None:
     entered = asyncio.Event()
     fake.race_next_bookings(races)
-    client = make_fake_client(
-        clock=None, sleep=None, on_late_outcome=lates.append if late_hook else None
-    )
+    client = make_wall_client(on_late_outcome=lates.append if late_hook else None)
     call = asyncio.ensure_future(
         client.bookings.book(
             trainer_request(demo),
@@ -317,7 +313,7 @@ async def test_a_cancel_landing_as_an_attempt_hook_finishes_sends_no_post(
 
 
 async def test_aclose_waits_for_a_late_read_and_a_slow_late_hook(
-    make_fake_client: MakeClient, fake: FakeRocketLead, demo: DemoOrg
+    make_wall_client: MakeClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     release = asyncio.Event()
     heard: list[rl.LateOutcome] = []
@@ -326,7 +322,7 @@ async def test_aclose_waits_for_a_late_read_and_a_slow_late_hook(
         await release.wait()
         heard.append(outcome)
 
-    client = make_fake_client(clock=None, sleep=None, on_late_outcome=slow_hook)
+    client = make_wall_client(on_late_outcome=slow_hook)
     fake.faults.add(BOOKINGS, Fault.latency(HOLD))
     call = asyncio.ensure_future(client.bookings.create(trainer_request(demo)))
     await until(lambda: fake.request_count(BOOKINGS) == 1, what="the POST")
@@ -342,7 +338,7 @@ async def test_aclose_waits_for_a_late_read_and_a_slow_late_hook(
 
 
 async def test_a_failing_late_hook_is_logged_never_raised(
-    make_fake_client: MakeClient,
+    make_wall_client: MakeClient,
     fake: FakeRocketLead,
     demo: DemoOrg,
     caplog: pytest.LogCaptureFixture,
@@ -350,7 +346,7 @@ async def test_a_failing_late_hook_is_logged_never_raised(
     def broken(outcome: rl.LateOutcome) -> None:
         raise RuntimeError("hook bug")
 
-    client = make_fake_client(clock=None, sleep=None, on_late_outcome=broken)
+    client = make_wall_client(on_late_outcome=broken)
     fake.faults.add(BOOKINGS, Fault.latency(HOLD))
     call = asyncio.ensure_future(client.bookings.create(trainer_request(demo)))
     await until(lambda: fake.request_count(BOOKINGS) == 1, what="the POST")

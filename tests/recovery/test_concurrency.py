@@ -53,7 +53,7 @@ def audit(fake: FakeRocketLead) -> None:
 # window. 1 (the demo as seeded): about 10 seats in the window, most callers must give up.
 @pytest.mark.parametrize("seats", [6, 1], ids=["roomy_window", "tight_window"])
 async def test_fifty_callers_never_overbook_and_never_double_book(
-    make_fake_client: MakeClient, fake: FakeRocketLead, seats: int
+    make_wall_client: MakeClient, fake: FakeRocketLead, seats: int
 ) -> None:
     demo, state = fake.demo, fake.state
     trainers = demo.mitte_trainer_ids
@@ -65,7 +65,7 @@ async def test_fifty_callers_never_overbook_and_never_double_book(
         for i in range(CALLERS)
     ]
 
-    client = make_fake_client(clock=None, sleep=None)
+    client = make_wall_client()
     results = await asyncio.gather(
         *(client.bookings.book(r, recovery=policy, timeout=10) for r in requests),
         return_exceptions=True,
@@ -121,13 +121,13 @@ async def test_fifty_callers_never_overbook_and_never_double_book(
 
 
 async def test_calls_sharing_a_client_spread_over_distinct_seats(
-    make_fake_client: MakeClient, fake: FakeRocketLead
+    make_wall_client: MakeClient, fake: FakeRocketLead
 ) -> None:
     """The in-process herd: 20 agents on one client lose the same race at once. With the
     default policy (no spread) their seat claims still send each to a different free seat, so
     every caller is booked with at most two POSTs."""
     requests = herd(fake)
-    client = make_fake_client(clock=None, sleep=None)
+    client = make_wall_client()
     outcomes = await asyncio.gather(*(client.bookings.book(r, timeout=10) for r in requests))
     claims = client.seat_claims
     assert isinstance(claims, rl.SeatClaims)

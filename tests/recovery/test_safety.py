@@ -168,7 +168,7 @@ async def test_after_a_lost_race_no_post_starts_below_min_attempt_time(
 
 
 async def test_a_hanging_confirm_is_cut_off_by_the_deadline(
-    make_fake_client: MakeClient, fake: FakeRocketLead, demo: DemoOrg
+    make_wall_client: MakeClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     asked, never = asyncio.Event(), asyncio.Event()
 
@@ -180,7 +180,7 @@ async def test_a_hanging_confirm_is_cut_off_by_the_deadline(
     fake.race_next_bookings(1)
     policy = rl.SlotRecovery(confirm=hang, min_attempt_time=0.01)
     # The real clock: the budget has to run out while the hook waits.
-    client = make_fake_client(clock=None, sleep=None)
+    client = make_wall_client()
     with pytest.raises(rl.SlotRecoveryExhausted) as caught:
         await client.bookings.book(trainer_request(demo), recovery=policy, timeout=0.4)
     assert asked.is_set()
