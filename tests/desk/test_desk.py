@@ -215,6 +215,46 @@ async def test_a_caller_cancelled_before_the_post_books_nothing(
     assert fake.request_count(BOOKINGS) == 0
 
 
+async def test_a_caller_leaving_as_the_post_starts_is_never_told_failed_for_a_booking(
+    make_wall_client: MakeClient, fake: FakeRocketLead, demo: DemoOrg
+) -> None:
+    """The caller's cancellation lands one loop turn after the attempt begins, as the POST is
+    handed to aiohttp. On Python < 3.12 aiohttp writes the body from a task of its own, after
+    the desk decided to stop: the desk's stop comes too late and it must say "unknown" (the
+    client's late path learns the booking). Whatever the interleaving, a booking that exists
+    is never reported "failed", and the caller is never booked twice."""
+    lates: list[rl.LateOutcome] = []
+    client = make_wall_client(on_late_outcome=lates.append)
+    loop = asyncio.get_running_loop()
+    calls: list[asyncio.Future[rl.DeskResult]] = []
+
+    def hang_up_next_turn(event: rl.RecoveryEvent) -> None:
+        if event.kind is Kind.ATTEMPT:
+            loop.call_soon(calls[0].cancel)
+
+    recovery = rl.SlotRecovery(on_event=hang_up_next_turn)
+    desk = await open_desk(client, demo, recovery=recovery)
+    await desk.offer(berlin(24, 14), berlin(24, 17))  # the offer leaves a pooled connection
+    calls.append(asyncio.ensure_future(desk.book("S1", name="Jane")))
+    with pytest.raises(asyncio.CancelledError):
+        await calls[0]
+    await desk.aclose()
+    await client.aclose()  # waits for the late answer
+
+    (outcome,) = desk.outcomes
+    held = bookings_named(fake, "Jane")
+    assert outcome.abandoned
+    assert fake.request_count(BOOKINGS) == len(held) <= 1
+    if not held:
+        assert (outcome.status, outcome.reason) == ("failed", "abandoned")
+    elif outcome.status == "booked":
+        assert outcome.booking is not None
+        assert [outcome.booking.id] == held
+    else:
+        assert outcome.status == "unknown"
+        assert [o.booking.id for o in lates if o.booking] == held
+
+
 async def test_no_alternative_is_booked_for_a_caller_who_left(
     fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:

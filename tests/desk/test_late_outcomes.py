@@ -282,6 +282,40 @@ async def test_book_cancelled_while_a_post_is_in_flight_books_nothing_further(
     assert unknowns == []
 
 
+async def test_book_cancelled_as_its_post_starts_orphans_nothing(
+    late_client: rl.RocketLeadClient,
+    fake: FakeRocketLead,
+    demo: DemoOrg,
+    lates: list[rl.LateOutcome],
+    unknowns: Unknowns,
+) -> None:
+    """The caller's task is cancelled from its own (sync) attempt hook: the cancellation lands
+    at the first await after it, as the POST is handed to aiohttp on a pooled connection. On
+    Python < 3.12 aiohttp writes the body from a task of its own that runs after the
+    cancellation: it must not write it. Whatever the interleaving, what the server holds is
+    what the late hook heard."""
+    await late_client.calendars.get(demo.mitte_calendar_id)  # a pooled connection
+    callers: list[asyncio.Task[Any]] = []
+
+    def hang_up(event: rl.RecoveryEvent) -> None:
+        if event.kind is Kind.ATTEMPT:
+            callers[0].cancel()
+
+    async def caller() -> rl.BookingOutcome:
+        me = asyncio.current_task()
+        assert me is not None
+        callers.append(me)
+        policy = rl.SlotRecovery(on_event=hang_up)
+        return await late_client.bookings.book(trainer_request(demo), recovery=policy)
+
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.ensure_future(caller())
+    await late_client.aclose()
+    assert fake.request_count(BOOKINGS) == len(held(fake)) <= 1
+    assert booked(lates) == held(fake)
+    assert unknowns == []
+
+
 async def test_a_cancel_landing_as_an_attempt_hook_finishes_sends_no_post(
     fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
