@@ -47,6 +47,16 @@ def booked(lates: list[rl.LateOutcome]) -> list[str]:
     return [o.booking.id for o in lates if o.booking is not None]
 
 
+async def cancel_mid_post(
+    client: rl.RocketLeadClient, fake: FakeRocketLead, request: rl.BookingRequest
+) -> None:
+    """``client.bookings.create(request)`` cancelled while the fake holds its POST's answer."""
+    fake.faults.add(BOOKINGS, Fault.latency(HOLD))
+    call = asyncio.ensure_future(client.bookings.create(request))
+    await until(lambda: fake.request_count(BOOKINGS) == 1, what="the POST")
+    await cancel(call)
+
+
 # -- create() ---------------------------------------------------------------------------------
 
 
@@ -58,10 +68,7 @@ async def test_create_cancelled_in_flight_delivers_the_booking_late(
     unknowns: Unknowns,
 ) -> None:
     request = trainer_request(demo)
-    fake.faults.add(BOOKINGS, Fault.latency(HOLD))
-    call = asyncio.ensure_future(late_client.bookings.create(request))
-    await until(lambda: fake.request_count(BOOKINGS) == 1, what="the POST")
-    await cancel(call)
+    await cancel_mid_post(late_client, fake, request)
     assert lates == []  # the answer is still on its way
     await late_client.aclose()  # waits for it
     (late,) = lates
@@ -82,10 +89,7 @@ async def test_create_cancelled_in_flight_delivers_a_lost_race_as_a_definite_err
     unknowns: Unknowns,
 ) -> None:
     fake.race_next_bookings(1)
-    fake.faults.add(BOOKINGS, Fault.latency(HOLD))
-    call = asyncio.ensure_future(late_client.bookings.create(trainer_request(demo)))
-    await until(lambda: fake.request_count(BOOKINGS) == 1, what="the POST")
-    await cancel(call)
+    await cancel_mid_post(late_client, fake, trainer_request(demo))
     await late_client.aclose()
     (late,) = lates
     assert late.booking is None
@@ -144,10 +148,7 @@ async def test_without_a_late_hook_a_cancelled_post_is_reported_unknown_at_once(
     """No late hook: nobody waits for the answer. The report comes at the moment of
     cancellation and the connection goes with the caller, so the fake's answer finds no
     client (a reset the fake passes through, never an error of its own)."""
-    fake.faults.add(BOOKINGS, Fault.latency(HOLD))
-    call = asyncio.ensure_future(fake_client.bookings.create(trainer_request(demo)))
-    await until(lambda: fake.request_count(BOOKINGS) == 1, what="the POST")
-    await cancel(call)
+    await cancel_mid_post(fake_client, fake, trainer_request(demo))
     assert len(unknowns) == 1
     await until(lambda: fake.in_flight.requests == 0, what="the fake's answer")
     assert len(unknowns) == 1
@@ -357,10 +358,7 @@ async def test_aclose_waits_for_a_late_read_and_a_slow_late_hook(
         heard.append(outcome)
 
     client = make_wall_client(on_late_outcome=slow_hook)
-    fake.faults.add(BOOKINGS, Fault.latency(HOLD))
-    call = asyncio.ensure_future(client.bookings.create(trainer_request(demo)))
-    await until(lambda: fake.request_count(BOOKINGS) == 1, what="the POST")
-    await cancel(call)
+    await cancel_mid_post(client, fake, trainer_request(demo))
     closing = asyncio.ensure_future(client.aclose())
     await until(lambda: len(held(fake)) == 1, what="the commit")
     for _ in range(20):
@@ -381,10 +379,7 @@ async def test_a_failing_late_hook_is_logged_never_raised(
         raise RuntimeError("hook bug")
 
     client = make_wall_client(on_late_outcome=broken)
-    fake.faults.add(BOOKINGS, Fault.latency(HOLD))
-    call = asyncio.ensure_future(client.bookings.create(trainer_request(demo)))
-    await until(lambda: fake.request_count(BOOKINGS) == 1, what="the POST")
-    await cancel(call)
+    await cancel_mid_post(client, fake, trainer_request(demo))
     await client.aclose()
     assert "on_late_outcome hook failed" in caplog.text
 
