@@ -254,7 +254,7 @@ CALLS: tuple[Bad, ...] = (
     Bad("lead data with int keys", lambda c: lead_request(data={1: "x"}), TypeError, "data"),
     Bad(
         "booking name not a str",
-        lambda c: c.bookings.create(booking_request(name=object())),  # type: ignore[arg-type]
+        lambda c: c.bookings.create(booking_request(name=object())),
         TypeError,
         "name",
     ),
