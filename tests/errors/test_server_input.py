@@ -25,6 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rocketlead_async as rl
+
+# Private SDK functions, called directly by the cheaper properties below (the decode step, the
+# status-to-error map, the Retry-After parser): far more inputs than the request path affords.
 from rocketlead_async._convert import RESPONSE_MODELS, wire_name
 from rocketlead_async._errormap import status_error
 from rocketlead_async._retry import parse_retry_after
@@ -34,6 +37,8 @@ from rocketlead_async.testing import FakeRocketLead
 from tests.helpers.clients import TOKEN
 from tests.helpers.clock import FakeClock
 from tests.helpers.fixtures.core import StartServer
+
+# The endpoint table moves to tests.helpers.endpoints with the fault matrix (same names).
 from tests.reliability._support import ENDPOINTS, Endpoint
 
 BASE = "https://api.rocketlead.io"
