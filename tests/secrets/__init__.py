@@ -1,1 +1,1 @@
-"""Secrets and bad input: the token shows nowhere; bad input is refused before any I/O."""
+"""Secrets and bad input: the token appears nowhere, and odd input is refused before any I/O."""
