@@ -36,10 +36,8 @@ from rocketlead_async.resources._base import _decoder
 from rocketlead_async.testing import FakeRocketLead
 from tests.helpers.clients import TOKEN
 from tests.helpers.clock import FakeClock
+from tests.helpers.endpoints import ENDPOINTS, Endpoint
 from tests.helpers.fixtures.core import StartServer
-
-# The endpoint table moves to tests.helpers.endpoints with the fault matrix (same names).
-from tests.reliability._support import ENDPOINTS, Endpoint
 
 BASE = "https://api.rocketlead.io"
 IDS = FakeRocketLead(seed=0)  # never served: only its demo ids are used to build calls
