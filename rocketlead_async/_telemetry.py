@@ -18,7 +18,10 @@ strings, exception messages (a server message may echo a caller's data).
 
 Without ``opentelemetry-api`` installed, or with ``telemetry=False`` on the client or
 ``ROCKETLEAD_OTEL=off`` in the environment, every hook is a shared no-op object: no allocation,
-no lookup beyond one attribute call.
+no lookup beyond one attribute call. With the API installed but no SDK configured (neither a
+tracer nor a meter provider given or installed globally: the API's proxies, which would only
+discard what they are handed) the hooks are the same no-op objects; a provider installed
+globally later is honoured from the next call on.
 """
 
 from __future__ import annotations
@@ -26,11 +29,20 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ._version import __version__
 
-__all__ = ["NOOP", "NOOP_BOOK", "OTEL_ENV", "Telemetry", "make_telemetry", "url_template"]
+__all__ = [
+    "NOOP",
+    "NOOP_ATTEMPT",
+    "NOOP_BOOK",
+    "OTEL_ENV",
+    "Telemetry",
+    "make_telemetry",
+    "url_template",
+]
 
 OTEL_ENV = "ROCKETLEAD_OTEL"
 _NAME = "rocketlead_async"
@@ -75,7 +87,7 @@ class _NoopBook(_NoopAttempt):
         return None
 
 
-_NOOP_ATTEMPT = _NoopAttempt()
+NOOP_ATTEMPT = _NoopAttempt()
 NOOP_BOOK = _NoopBook()
 
 
@@ -84,11 +96,15 @@ class Telemetry:
 
     enabled = False
 
+    def recording(self) -> bool:
+        """Whether anything would be recorded now: callers skip the hooks when not."""
+        return False
+
     def attempt(
         self, method: str, path: str, host: str, port: int | None, number: int
     ) -> _NoopAttempt:
         """A context manager around one HTTP attempt."""
-        return _NOOP_ATTEMPT
+        return NOOP_ATTEMPT
 
     def book(self) -> _NoopBook:
         """A context manager around one ``bookings.book()`` call."""
@@ -224,10 +240,37 @@ class _OtelTelemetry(Telemetry):
         self.book_duration = meter.create_histogram(
             "rocketlead.book.duration", unit="s", description="Time to book, by outcome"
         )
+        self._live = False
+        self._tracing = _installed(
+            tracer_provider,
+            trace,
+            "_TRACER_PROVIDER",
+            trace.get_tracer_provider,
+            (trace.ProxyTracerProvider, trace.NoOpTracerProvider),
+        )
+        self._metering = _installed(
+            meter_provider,
+            getattr(metrics, "_internal", None),
+            "_METER_PROVIDER",
+            metrics.get_meter_provider,
+            (metrics.NoOpMeterProvider,),
+        )
+
+    def recording(self) -> bool:
+        """False while only the API's no-op/proxy providers are there: a span or a metric
+        would then be discarded anyway. Asked per call until a real provider shows up (the
+        API's proxies switch to one installed later, so from then on it is recorded), then
+        never again: a provider once installed stays."""
+        if self._live:
+            return True
+        self._live = live = self._tracing() or self._metering()
+        return live
 
     def attempt(
         self, method: str, path: str, host: str, port: int | None, number: int
     ) -> _NoopAttempt:
+        if not self.recording():
+            return NOOP_ATTEMPT
         template = url_template(path)
         attrs: dict[str, Any] = {
             "http.request.method": method,
@@ -242,10 +285,31 @@ class _OtelTelemetry(Telemetry):
         return _Attempt(self, method, template, attrs)
 
     def book(self) -> _NoopBook:
-        return _Book(self)
+        return _Book(self) if self.recording() else NOOP_BOOK
 
     def outcome_unknown(self, method: str, path: str) -> None:
-        self.unknown.add(1, {"http.request.method": method, "url.template": url_template(path)})
+        if self.recording():
+            self.unknown.add(1, {"http.request.method": method, "url.template": url_template(path)})
+
+
+def _installed(
+    explicit: Any, module: Any, name: str, get_global: Callable[[], Any], noop: tuple[type, ...]
+) -> Callable[[], bool]:
+    """A cheap test of whether a real provider records: ``explicit`` (the client's argument)
+    if given, else the API's global one. The global is read from the API module's own
+    variable, which ``set_*_provider`` writes (``None`` until then), because its public getter
+    consults ``os.environ`` on every call while none is set (about 1 us); an API without that
+    variable is asked through the getter."""
+    if explicit is not None:
+        real = not isinstance(explicit, noop)
+        return lambda: real
+    if module is not None and hasattr(module, name):
+        return lambda: _real(getattr(module, name), noop)
+    return lambda: _real(get_global(), noop)  # a proxy the getter returns then counts as real
+
+
+def _real(provider: Any, noop: tuple[type, ...]) -> bool:
+    return provider is not None and not isinstance(provider, noop)
 
 
 def make_telemetry(
