@@ -1,18 +1,56 @@
-"""The namespaces a :class:`RocketLeadClient` exposes, one per API area."""
+"""The namespaces a :class:`RocketLeadClient` exposes, one per API area.
+
+The lookup and lead namespaces (and their models) are imported on first use (PEP 562): a client
+that books never needs them, and their attrs classes are a good part of the import's cost.
+"""
+
+from typing import TYPE_CHECKING, Any
 
 from .availability import AvailabilityResource
 from .bookings import BookingsResource
-from .leads import LeadsResource
-from .lookups import (
-    AppointmentTypeResourceMappingsResource,
-    AppointmentTypesResource,
-    CalendarsResource,
-    ResourceCalendarMappingsResource,
-    ResourceSlotBlockersResource,
-    ResourceSlotsResource,
-    ResourcesResource,
-    TablesResource,
-)
+
+if TYPE_CHECKING:
+    from .leads import LeadsResource
+    from .lookups import (
+        AppointmentTypeResourceMappingsResource,
+        AppointmentTypesResource,
+        CalendarsResource,
+        ResourceCalendarMappingsResource,
+        ResourceSlotBlockersResource,
+        ResourceSlotsResource,
+        ResourcesResource,
+        TablesResource,
+    )
+
+LAZY = {
+    "LeadsResource": "leads",
+    **dict.fromkeys(
+        (
+            "AppointmentTypeResourceMappingsResource",
+            "AppointmentTypesResource",
+            "CalendarsResource",
+            "ResourceCalendarMappingsResource",
+            "ResourceSlotBlockersResource",
+            "ResourceSlotsResource",
+            "ResourcesResource",
+            "TablesResource",
+        ),
+        "lookups",
+    ),
+}
+"""Namespace class -> the module of this package that defines it (imported on first use)."""
+
+
+def __getattr__(name: str) -> Any:
+    module = LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AppointmentTypeResourceMappingsResource",

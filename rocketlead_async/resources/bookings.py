@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .._convert import unstructure
 from .._retry import RetryPolicy
 from ..errors import BookingOutcomeUnknown
 from ..models import Attempt, Booking, BookingRequest
-from ..recovery import BookingClient, BookingOutcome, SlotRecovery, book
 from ._base import Host, Resource, path_id
+
+if TYPE_CHECKING:
+    # Not imported with the SDK (its classes cost about a fifth of the import): on the first
+    # book(), or with whichever of its public names the application uses first.
+    from ..recovery import BookingClient, BookingOutcome, SlotRecovery
+
+    class _BookingHost(Host, BookingClient, Protocol):
+        """A client as this namespace and ``book()`` use it (``seat_claims`` included)."""
+
 
 __all__ = ["BookingsResource"]
 
 _COLLECTION = "/connect/calendar_bookings/"
-
-
-class _BookingHost(Host, BookingClient, Protocol):
-    """A client as this namespace and ``book()`` use it (``seat_claims`` included)."""
 
 
 class BookingsResource(Resource):
@@ -87,6 +91,8 @@ class BookingsResource(Resource):
         retry: RetryPolicy | None = None,
     ) -> BookingOutcome:
         """Book ``request``, recovering from the slot-fill race (see :class:`SlotRecovery`)."""
+        from ..recovery import book
+
         client = self._client
         return await book(
             client,
