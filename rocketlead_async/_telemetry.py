@@ -29,7 +29,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Callable
 from typing import Any
 
 from ._version import __version__
@@ -240,21 +239,23 @@ class _OtelTelemetry(Telemetry):
         self.book_duration = meter.create_histogram(
             "rocketlead.book.duration", unit="s", description="Time to book, by outcome"
         )
-        self._live = False
-        self._tracing = _installed(
+        # The providers to watch: the global ones (an explicit provider never changes).
+        self._watched: list[tuple[dict[str, Any], str, tuple[type, ...]]] = []
+        tracing = _watch(
+            self._watched,
             tracer_provider,
             trace,
             "_TRACER_PROVIDER",
-            trace.get_tracer_provider,
             (trace.ProxyTracerProvider, trace.NoOpTracerProvider),
         )
-        self._metering = _installed(
+        metering = _watch(
+            self._watched,
             meter_provider,
             getattr(metrics, "_internal", None),
             "_METER_PROVIDER",
-            metrics.get_meter_provider,
             (metrics.NoOpMeterProvider,),
         )
+        self._live = tracing or metering
 
     def recording(self) -> bool:
         """False while only the API's no-op/proxy providers are there: a span or a metric
@@ -263,8 +264,12 @@ class _OtelTelemetry(Telemetry):
         never again: a provider once installed stays."""
         if self._live:
             return True
-        self._live = live = self._tracing() or self._metering()
-        return live
+        for namespace, name, noop in self._watched:
+            provider = namespace.get(name)
+            if provider is not None and not isinstance(provider, noop):
+                self._live = True
+                return True
+        return False
 
     def attempt(
         self, method: str, path: str, host: str, port: int | None, number: int
@@ -292,24 +297,25 @@ class _OtelTelemetry(Telemetry):
             self.unknown.add(1, {"http.request.method": method, "url.template": url_template(path)})
 
 
-def _installed(
-    explicit: Any, module: Any, name: str, get_global: Callable[[], Any], noop: tuple[type, ...]
-) -> Callable[[], bool]:
-    """A cheap test of whether a real provider records: ``explicit`` (the client's argument)
-    if given, else the API's global one. The global is read from the API module's own
-    variable, which ``set_*_provider`` writes (``None`` until then), because its public getter
-    consults ``os.environ`` on every call while none is set (about 1 us); an API without that
-    variable is asked through the getter."""
+def _watch(
+    watched: list[tuple[dict[str, Any], str, tuple[type, ...]]],
+    explicit: Any,
+    module: Any,
+    name: str,
+    noop: tuple[type, ...],
+) -> bool:
+    """Whether ``explicit`` (the client's provider argument) is a real provider; without one,
+    the API's global provider goes on ``watched`` and this is False. The global is read from
+    the API module's own variable, which ``set_*_provider`` writes (``None`` until then),
+    because the public getter consults ``os.environ`` on every call while none is set (about
+    1 us). An API without that variable counts as recording (correct, only slower)."""
     if explicit is not None:
-        real = not isinstance(explicit, noop)
-        return lambda: real
-    if module is not None and hasattr(module, name):
-        return lambda: _real(getattr(module, name), noop)
-    return lambda: _real(get_global(), noop)  # a proxy the getter returns then counts as real
-
-
-def _real(provider: Any, noop: tuple[type, ...]) -> bool:
-    return provider is not None and not isinstance(provider, noop)
+        return not isinstance(explicit, noop)
+    namespace = getattr(module, "__dict__", {})
+    if name not in namespace:
+        return True
+    watched.append((namespace, name, noop))
+    return False
 
 
 def make_telemetry(
