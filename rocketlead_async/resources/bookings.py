@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from .._convert import unstructure
@@ -91,10 +92,8 @@ class BookingsResource(Resource):
         retry: RetryPolicy | None = None,
     ) -> BookingOutcome:
         """Book ``request``, recovering from the slot-fill race (see :class:`SlotRecovery`)."""
-        from ..recovery import book
-
         client = self._client
-        return await book(
+        return await _book()(
             client,
             request,
             recovery=recovery,
@@ -105,6 +104,15 @@ class BookingsResource(Resource):
             telemetry=client._transport.telemetry,
             reporter=client._transport.reporter,
         )
+
+
+@functools.cache
+def _book() -> Callable[..., Awaitable[BookingOutcome]]:
+    """``recovery.book``, imported on the first ``book()`` (an import statement in the
+    method would run the import machinery on every call)."""
+    from ..recovery import book
+
+    return book
 
 
 def _none(_data: object) -> None:
