@@ -1,8 +1,21 @@
-"""The whole suite uses the shipped pytest plugin, exactly as the README tells users to."""
+"""The suite's only conftest: the shipped pytest plugin (used exactly as the README tells
+users to) and the harness's fixture modules (``tests/helpers/fixtures``)."""
 
 import pytest
 
-pytest_plugins = ["rocketlead_async.testing.pytest_plugin"]
+pytest_plugins = [
+    "rocketlead_async.testing.pytest_plugin",
+    "tests.helpers.fixtures.core",
+    "tests.helpers.fixtures.fake",
+    "tests.helpers.fixtures.fake_server",
+    "tests.helpers.fixtures.redis",
+    "tests.helpers.fixtures.desk",
+    "tests.helpers.fixtures.cli",
+    "tests.helpers.fixtures.integrations",
+    "tests.helpers.fixtures.retries",
+    "tests.helpers.fixtures.requests",
+    "tests.helpers.fixtures.errors",
+]
 
 
 @pytest.fixture(autouse=True)

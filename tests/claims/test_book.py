@@ -13,7 +13,7 @@ from datetime import timedelta
 import attrs
 import pytest
 import redis.asyncio as aioredis
-from recovery._support import ANNA, BOOKINGS, POPULAR, trainer_request
+from tests.recovery._support import ANNA, BOOKINGS, POPULAR, trainer_request
 
 import rocketlead_async as rl
 from rocketlead_async.claims import RedisSeatClaims

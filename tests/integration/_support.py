@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from _clients import MakeClient as MakeClient  # re-exported for the suite's modules
+from tests.helpers.clients import MakeClient as MakeClient  # re-exported for the suite's modules
 
 import rocketlead_async as rl
 from rocketlead_async.testing import DemoOrg, FakeRocketLead

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from _clients import MakeClient, closing_clients
+from tests.helpers.clients import MakeClient, closing_clients
 
 import rocketlead_async as rl
 from rocketlead_async.testing import DemoOrg, FakeRocketLead

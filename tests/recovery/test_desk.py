@@ -7,7 +7,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from reliability._support import until
+from tests.reliability._support import until
 
 import rocketlead_async as rl
 from rocketlead_async.testing import DemoOrg, FakeRocketLead, Fault

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 import pytest
-from reliability._support import BlockingSleep, until
+from tests.reliability._support import BlockingSleep, until
 
 import rocketlead_async as rl
 from rocketlead_async.testing import DemoOrg, FakeRocketLead, Fault

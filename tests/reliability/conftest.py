@@ -13,8 +13,8 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
-from _clients import MakeClient as MakeClient  # re-exported: the suite's tests import it from here
-from _clients import closing_clients
+from tests.helpers.clients import MakeClient as MakeClient  # re-exported: the suite's tests import it from here
+from tests.helpers.clients import closing_clients
 
 import rocketlead_async as rl
 from rocketlead_async.testing import FakeRocketLead

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import aiohttp
 import aioresponses.core
 import pytest
-from _clients import MakeClient, closing_clients
+from tests.helpers.clients import MakeClient, closing_clients
 from aiohttp import web
 from aioresponses import aioresponses as Aioresponses
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from _clients import MakeClient
+from tests.helpers.clients import MakeClient
 from aioresponses import aioresponses
 
 import rocketlead_async as rl

@@ -10,8 +10,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from _clients import MakeClient
-from _raw_server import RawRequest, RawServer, raw_server, response
+from tests.helpers.clients import MakeClient
+from tests.helpers.raw_server import RawRequest, RawServer, raw_server, response
 
 import rocketlead_async as rl
 from rocketlead_async import _json

@@ -4,7 +4,7 @@ the clock leaves a sliver of the budget over (hypothesis found it in the version
 from __future__ import annotations
 
 import pytest
-from _clients import MakeClient
+from tests.helpers.clients import MakeClient
 from aioresponses import aioresponses
 
 import rocketlead_async as rl

@@ -1,6 +1,6 @@
 """A raw HTTP/1.1 server on loopback for hostile-server tests: it writes whatever bytes a test
 scripts, when the test says, on connections it keeps alive (asyncio streams, no HTTP library
-in the way). Importable as ``_raw_server`` (``tests/`` is on ``sys.path``)."""
+in the way)."""
 
 from __future__ import annotations
 

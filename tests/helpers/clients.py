@@ -1,8 +1,4 @@
-"""SDK clients for tests, made one way by every suite and closed when the test ends.
-
-Importable as ``_clients`` because pytest puts ``tests/`` (the first folder without an
-``__init__.py``) on ``sys.path``.
-"""
+"""SDK clients for tests, made one way by every test and closed when the test ends."""
 
 from __future__ import annotations
 
@@ -12,7 +8,14 @@ from typing import Any
 
 import rocketlead_async as rl
 
+# A token of the documented form: "rocketlead_live_" + 64 hex characters. Its secret part is
+# distinctive so a leak is found by a plain substring search.
+SECRET = "5ec7e75ec7e7" + "0123456789abcdef" * 3 + "c0ffee5e"
+TOKEN = "rocketlead_live_" + SECRET
+UA = f"rocketlead-async/{rl.__version__}"
+
 MakeClient = Callable[..., rl.RocketLeadClient]
+"""``make(token=None, **client_kwargs)``: a client closed when the test ends."""
 
 
 @asynccontextmanager
@@ -20,7 +23,7 @@ async def closing_clients(
     token: Callable[[str | None], str], **defaults: Any
 ) -> AsyncIterator[MakeClient]:
     """Yield ``make(token=None, **kwargs)``: a client with ``defaults`` under ``kwargs``, its
-    token ``token(name)`` (so a suite can map ``None`` or a scope name to a real token)."""
+    token ``token(name)`` (so a fixture maps ``None`` or a scope name to a real token)."""
     made: list[rl.RocketLeadClient] = []
 
     def make(token_name: str | None = None, **kwargs: Any) -> rl.RocketLeadClient:

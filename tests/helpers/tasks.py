@@ -1,0 +1,21 @@
+"""The tasks a test leaves behind."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+
+def client_tasks() -> set[asyncio.Task[Any]]:
+    """Live tasks other than the current one and the fake server's (aiohttp.web) handlers."""
+    current = asyncio.current_task()
+    out = set()
+    for task in asyncio.all_tasks():
+        if task is current or task.done():
+            continue
+        code = getattr(task.get_coro(), "cr_code", None)
+        filename = code.co_filename if code is not None else ""
+        if "aiohttp/web_" in filename.replace("\\", "/"):
+            continue
+        out.add(task)
+    return out
