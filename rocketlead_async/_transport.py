@@ -332,7 +332,12 @@ class Transport:
                 return await self._attempt(call, 1, deadline, wire, call.timeout)
             except RocketLeadError as error:
                 failure = error  # handled below, outside this block: nothing chains to it
-            return await self._after_failure(call, failure, started, wire)
+            try:
+                return await self._after_failure(call, failure, started, wire)
+            finally:
+                # The error leaves through this frame: held here too, it would be a cycle
+                # (error -> traceback -> frame -> error) only the garbage collector frees.
+                del failure
         finally:
             self._in_flight -= 1
             if not self._in_flight and self._idle is not None:

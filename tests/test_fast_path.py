@@ -67,3 +67,26 @@ async def test_a_meter_provider_alone_is_recorded(fake_rocketlead: FakeRocketLea
         for point in metric.data.data_points
     ]
     assert counted == [1]
+
+
+async def test_a_failed_call_s_error_is_held_by_no_frame_it_crossed(
+    fake_rocketlead: FakeRocketLead,
+) -> None:
+    # Such a frame would make a cycle (error -> traceback -> frame -> error) that only the
+    # garbage collector frees: dozens of objects per failed call in a loop written with SDK
+    # calls (benchmarks/race.py).
+    async with rl.RocketLeadClient(
+        fake_rocketlead.tokens.admin, base_url=fake_rocketlead.url
+    ) as client:
+        with pytest.raises(rl.NotFoundError) as caught:
+            await client.calendars.get("cal_missing")
+    error = caught.value
+    tb = error.__traceback__
+    assert tb is not None
+    holders = []
+    tb = tb.tb_next  # past this test's own frame
+    while tb is not None:
+        if any(value is error for value in tb.tb_frame.f_locals.values()):
+            holders.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    assert holders == []
