@@ -7,7 +7,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -19,22 +19,19 @@ from ._secret import RedactedStr, check_token, scrub
 from ._telemetry import make_telemetry
 from ._transport import Transport
 from ._validate import check_int, check_timeout
-from .resources import AvailabilityResource, BookingsResource
-
-if TYPE_CHECKING:
-    from .resources import (
-        AppointmentTypeResourceMappingsResource,
-        AppointmentTypesResource,
-        CalendarsResource,
-        LeadsResource,
-        ResourceCalendarMappingsResource,
-        ResourceSlotBlockersResource,
-        ResourceSlotsResource,
-        ResourcesResource,
-        TablesResource,
-    )
-
-R = TypeVar("R")
+from .resources import (
+    AppointmentTypeResourceMappingsResource,
+    AppointmentTypesResource,
+    AvailabilityResource,
+    BookingsResource,
+    CalendarsResource,
+    LeadsResource,
+    ResourceCalendarMappingsResource,
+    ResourceSlotBlockersResource,
+    ResourceSlotsResource,
+    ResourcesResource,
+    TablesResource,
+)
 
 __all__ = ["DEFAULT_BASE_URL", "RocketLeadClient"]
 
@@ -117,31 +114,6 @@ def check_default_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
             raise ValueError(f"default_headers[{name!r}] must not contain a line break")
         checked[name] = value
     return checked
-
-
-class _Namespace(Generic[R]):
-    """A client namespace made on first access and then kept as the client's own attribute
-    (a non-data descriptor: later reads never come back here). Its module and models are
-    imported then, not with the SDK."""
-
-    def __init__(self, class_name: str) -> None:
-        self._class_name = class_name
-
-    def __set_name__(self, owner: type[Any], name: str) -> None:
-        self._name = name
-
-    @overload
-    def __get__(self, client: None, owner: type[Any]) -> _Namespace[R]: ...
-    @overload
-    def __get__(self, client: RocketLeadClient, owner: type[Any]) -> R: ...
-    def __get__(self, client: RocketLeadClient | None, owner: type[Any]) -> R | _Namespace[R]:
-        if client is None:
-            return self
-        from . import resources
-
-        namespace: R = getattr(resources, self._class_name)(client)
-        client.__dict__[self._name] = namespace
-        return namespace
 
 
 class RocketLeadClient:
@@ -299,23 +271,15 @@ class RocketLeadClient:
         self._retry = retry
         self.availability = AvailabilityResource(self)
         self.bookings = BookingsResource(self)
-        # The other namespaces are made on first access (see _Namespace).
-
-    calendars: _Namespace[CalendarsResource] = _Namespace("CalendarsResource")
-    resources: _Namespace[ResourcesResource] = _Namespace("ResourcesResource")
-    appointment_types: _Namespace[AppointmentTypesResource] = _Namespace("AppointmentTypesResource")
-    resource_slots: _Namespace[ResourceSlotsResource] = _Namespace("ResourceSlotsResource")
-    resource_slot_blockers: _Namespace[ResourceSlotBlockersResource] = _Namespace(
-        "ResourceSlotBlockersResource"
-    )
-    resource_calendar_mappings: _Namespace[ResourceCalendarMappingsResource] = _Namespace(
-        "ResourceCalendarMappingsResource"
-    )
-    appointment_type_resource_mappings: _Namespace[AppointmentTypeResourceMappingsResource] = (
-        _Namespace("AppointmentTypeResourceMappingsResource")
-    )
-    tables: _Namespace[TablesResource] = _Namespace("TablesResource")
-    leads: _Namespace[LeadsResource] = _Namespace("LeadsResource")
+        self.calendars = CalendarsResource(self)
+        self.resources = ResourcesResource(self)
+        self.appointment_types = AppointmentTypesResource(self)
+        self.resource_slots = ResourceSlotsResource(self)
+        self.resource_slot_blockers = ResourceSlotBlockersResource(self)
+        self.resource_calendar_mappings = ResourceCalendarMappingsResource(self)
+        self.appointment_type_resource_mappings = AppointmentTypeResourceMappingsResource(self)
+        self.tables = TablesResource(self)
+        self.leads = LeadsResource(self)
 
     @property
     def timeout(self) -> float:

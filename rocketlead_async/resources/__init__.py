@@ -1,8 +1,4 @@
-"""The namespaces a :class:`RocketLeadClient` exposes, one per API area.
-
-The lookup and lead namespaces (and their models) are imported on first use (PEP 562): a client
-that books never needs them, and their attrs classes are a good part of the import's cost.
-"""
+"""The namespaces a :class:`RocketLeadClient` exposes, one per API area."""
 
 from typing import TYPE_CHECKING, Any
 
