@@ -14,6 +14,7 @@ import logging
 import math
 import socket
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -181,6 +182,14 @@ class _Body(aiohttp.BytesPayload):
                 logger.exception("on_sent hook failed")
 
 
+# The connections (aiohttp's protocols) that have delivered a response through the SDK: only
+# those can hold a stale one. A fresh TLS 1.3 connection's kernel buffer may hold the server's
+# session tickets (Python before 3.12 reads them only with the first response); they answer
+# nothing, and taking them for a stale answer failed every attempt of a booking POST on a
+# fresh connection. A TLS connection only the user's own code has used is not peeked at.
+_ANSWERED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 def _unsolicited(writer: AbstractStreamWriter) -> bool:
     """Whether the connection under ``writer`` already holds bytes nobody asked for yet."""
     protocol: Any = getattr(writer, "protocol", None)
@@ -192,6 +201,8 @@ def _unsolicited(writer: AbstractStreamWriter) -> bool:
     transport = protocol.transport
     if transport is None or transport.is_closing():
         return True
+    if protocol not in _ANSWERED and transport.get_extra_info("sslcontext") is not None:
+        return False
     raw = transport.get_extra_info("socket")
     if raw is None:  # pragma: no cover - every socket transport has one
         return False
@@ -488,6 +499,9 @@ class Transport:
                 auto_decompress=True,
                 middlewares=(),  # a session middleware could repeat a booking POST
             ) as response:
+                connection = response.connection
+                if connection is not None:
+                    _ANSWERED.add(connection.protocol)
                 if body is not None and not body.sent and _on_the_wire(response):
                     # Bytes that arrived before the body was written cannot answer it.
                     body.stale = True
