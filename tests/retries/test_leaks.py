@@ -123,3 +123,23 @@ async def test_a_closed_client_refuses_calls(make_fake_client: MakeClient) -> No
     await client.aclose()
     with pytest.raises(RuntimeError, match="closed"):
         await client.calendars.list()
+
+
+async def test_a_failed_call_s_error_is_held_by_no_frame_it_crossed(
+    fake_client: rl.RocketLeadClient,
+) -> None:
+    # Such a frame would make a cycle (error -> traceback -> frame -> error) that only the
+    # garbage collector frees: dozens of objects per failed call in a loop written with SDK
+    # calls (benchmarks/race.py).
+    with pytest.raises(rl.NotFoundError) as caught:
+        await fake_client.calendars.get("cal_missing")
+    error = caught.value
+    tb = error.__traceback__
+    assert tb is not None
+    holders = []
+    tb = tb.tb_next  # past this test's own frame
+    while tb is not None:
+        if any(value is error for value in tb.tb_frame.f_locals.values()):
+            holders.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    assert holders == []

@@ -1,5 +1,6 @@
 """OpenTelemetry: spans per HTTP attempt (on canned answers) and per book() (against the fake),
-metrics; no secrets or personal data in any of them."""
+metrics; no secrets or personal data in any of them; no telemetry work while only the API's
+proxies exist, yet a provider installed later is honoured from the next call."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk")
 
+from opentelemetry import trace
+from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -227,3 +230,35 @@ def test_switched_off_or_absent_telemetry_is_the_shared_no_op(
 )
 def test_url_template(path: str, template: str) -> None:
     assert _telemetry.url_template(path) == template
+
+
+async def test_no_span_while_no_provider_is_installed_and_one_installed_later_counts(
+    make_fake_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What trace.set_tracer_provider() writes; undone after the test (it is set-once).
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER", None)
+    async with make_fake_client(meter_provider=NoOpMeterProvider()) as client:
+        telemetry = client._transport.telemetry
+        assert telemetry.enabled
+        await client.calendars.list()
+        assert not telemetry.recording()
+        # The shared no-op handles: nothing allocated, nothing started.
+        assert telemetry.attempt("GET", "/p", "h", None, 1) is _telemetry.NOOP_ATTEMPT
+        assert telemetry.book() is _telemetry.NOOP_BOOK
+
+        spans = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(spans))
+        monkeypatch.setattr(trace, "_TRACER_PROVIDER", provider)
+        await client.calendars.list()
+        assert telemetry.recording()
+    (span,) = spans.get_finished_spans()
+    assert span.name == "GET /connect/calendar/"
+
+
+async def test_a_meter_provider_alone_is_recorded(otel: Otel, make_fake_client: MakeClient) -> None:
+    async with make_fake_client(
+        tracer_provider=trace.NoOpTracerProvider(), meter_provider=otel.meter_provider
+    ) as client:
+        await client.calendars.list()
+    assert otel.total("rocketlead.client.requests") == 1
