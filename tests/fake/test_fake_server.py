@@ -11,8 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from rocketlead_async.testing import DemoOrg, FakeRocketLead
-
-from .fake_support import fresh_get_status
+from tests.helpers.wire import fresh_get_status
 
 
 async def test_running_serves_on_loopback_and_shuts_down() -> None:
