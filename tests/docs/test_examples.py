@@ -8,8 +8,7 @@ import sys
 import pytest
 
 from rocketlead_async.testing import FakeRocketLead
-
-from ._snippets import ROOT, run_python
+from tests.helpers.snippets import ROOT, run_python
 
 EXAMPLES = ROOT / "examples"
 

@@ -1,4 +1,4 @@
-"""Lifecycle, determinism, aiohttp test-utility use, and the pytest plugin."""
+"""FakeRocketLead's lifecycle, determinism, and use with aiohttp's test utilities."""
 
 from __future__ import annotations
 
@@ -80,9 +80,3 @@ async def test_serve_forever_until_cancelled() -> None:
         await task
     with pytest.raises(RuntimeError):
         _ = fake.url
-
-
-async def test_pytest_plugin_fixture(fake_rocketlead: FakeRocketLead) -> None:
-    assert fake_rocketlead.seed == 0
-    url = fake_rocketlead.url + "/connect/calendar/"
-    assert await fresh_get_status(url, fake_rocketlead.tokens.read) == 200
