@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 
 import aiohttp
@@ -11,6 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from rocketlead_async.testing import DemoOrg, FakeRocketLead
+from tests.helpers.recorders import until
 from tests.helpers.wire import fresh_get_status
 
 
@@ -69,11 +69,14 @@ async def test_app_works_with_aiohttp_test_utilities() -> None:
 async def test_serve_forever_until_cancelled() -> None:
     fake = FakeRocketLead()
     task = asyncio.create_task(fake.serve_forever("127.0.0.1", 0))
-    for _ in range(100):
-        await asyncio.sleep(0)
-        with contextlib.suppress(RuntimeError):
-            if fake.url:
-                break
+
+    def serving() -> bool:
+        try:
+            return bool(fake.url)
+        except RuntimeError:
+            return False
+
+    await until(serving, what="the fake to serve")
     assert await fresh_get_status(fake.url + "/connect/calendar/", fake.tokens.read) == 200
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
