@@ -165,16 +165,6 @@ async def test_drop_on_get_and_delete(wire: Wire, manual_fake: FakeRocketLead) -
     assert (await wire.call("DELETE", f"{BOOKINGS}{booking_id}")).status == 404
 
 
-async def test_default_aiohttp_session_repeats_a_dropped_get(manual_fake: FakeRocketLead) -> None:
-    # Documents the client-side behaviour the SDK must switch off: the drop is invisible.
-    manual_fake.faults.add(CALENDARS, Fault.drop_before())
-    assert (
-        await fresh_get_status(manual_fake.url + "/connect/calendar/", manual_fake.tokens.read)
-        == 200
-    )
-    assert manual_fake.request_count(CALENDARS) == 2
-
-
 async def test_drop_on_a_kept_alive_connection(wire: Wire, manual_fake: FakeRocketLead) -> None:
     # The POST goes out on the connection the first GET left open in the session's pool.
     assert (await wire.get("/connect/tables/")).status == 200
