@@ -261,6 +261,7 @@ async def test_booking_shows_the_current_lead_state(
     ],
 )
 def test_merge_patch_follows_rfc_7396(target: Any, patch_doc: Any, result: Any) -> None:
+    # The private merge function, against the RFC's whole example table (cheaper than HTTP).
     from rocketlead_async.testing._leads import merge_patch
 
     assert merge_patch(target, patch_doc) == result

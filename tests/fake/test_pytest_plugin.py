@@ -14,16 +14,13 @@ import rocketlead_async as rl
 from rocketlead_async.testing import FakeRocketLead, Fault, ManualClock
 from rocketlead_async.testing.pytest_plugin import FakeFactory
 from tests.helpers.demo import lead_request
-from tests.helpers.wire import FAKE_NOW, fresh_get_status
+from tests.helpers.wire import FAKE_NOW
 
 
-async def test_fake_rocketlead_is_a_seeded_fake_on_loopback(
-    fake_rocketlead: FakeRocketLead,
-) -> None:
+async def test_fake_rocketlead_is_a_running_seed_0_fake(fake_rocketlead: FakeRocketLead) -> None:
+    # Serving and stopping are FakeRocketLead.running's (test_fake_server.py).
     assert fake_rocketlead.seed == 0
     assert fake_rocketlead.url.startswith("http://127.0.0.1:")
-    url = fake_rocketlead.url + "/connect/calendar/"
-    assert await fresh_get_status(url, fake_rocketlead.tokens.read) == 200
 
 
 async def test_rocketlead_client_is_an_admin_client_that_retries_without_waiting(
