@@ -163,6 +163,7 @@ async def test_drop_on_get_and_delete(wire: Wire, manual_fake: FakeRocketLead) -
     manual_fake.faults.add(CALENDARS, Fault.drop_before())
     with pytest.raises(Dropped):
         await wire.get("/connect/calendar/")
+    assert manual_fake.request_count(CALENDARS) == 1  # seen by the client, not resent
     booking_id = manual_fake.demo.booking_ids[0]
     manual_fake.faults.add("DELETE /connect/calendar_bookings/{id}", Fault.drop_after_commit())
     with pytest.raises(Dropped):
