@@ -4,15 +4,13 @@ project of its own."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 import rocketlead_async as rl
 from rocketlead_async.testing import FakeRocketLead, Fault, ManualClock
 from rocketlead_async.testing.pytest_plugin import FakeFactory
+from tests.helpers.commands import run_checked
 from tests.helpers.demo import lead_request
 from tests.helpers.wire import FAKE_NOW
 
@@ -50,17 +48,8 @@ async def test_factory_makes_more_fakes_with_their_own_seed_clock_and_latency(
 
 def run_pytest(project: Path, *options: str) -> str:
     """Run pytest in a user's project directory; its output, after checking it passed."""
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if run.returncode != 0:
-        pytest.fail(f"the plugin did not work:\n{run.stdout}\n{run.stderr}")
-    return run.stdout
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options]
+    return run_checked(*command, cwd=project, timeout=60)
 
 
 CONFTEST = 'pytest_plugins = ["rocketlead_async.testing.pytest_plugin"]\n'
