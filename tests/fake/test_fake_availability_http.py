@@ -29,10 +29,10 @@ async def availability(wire: Wire, **params: str) -> Any:
     return reply.json
 
 
-def personal(manual_fake: FakeRocketLead, **extra: str) -> dict[str, str]:
+def personal(fake: FakeRocketLead, **extra: str) -> dict[str, str]:
     return {
-        "calendarId": manual_fake.demo.mitte_calendar_id,
-        "appointmentTypeId": manual_fake.demo.personal_training_type_id,
+        "calendarId": fake.demo.mitte_calendar_id,
+        "appointmentTypeId": fake.demo.personal_training_type_id,
         **extra,
     }
 
@@ -167,22 +167,14 @@ async def test_blocked_slots_only_with_include_unavailable(
 
 async def test_calendar_wide_blocker(wire: Wire, manual_fake: FakeRocketLead) -> None:
     demo = manual_fake.demo
-    body = await availability(
-        wire,
-        calendarId=demo.kreuzberg_calendar_id,
-        appointmentTypeId=demo.trial_session_type_id,
-        start="2027-03-24T12:00:00+01:00",
-        end="2027-03-24T13:00:00+01:00",
-    )
-    assert body["data"] == []
-    body = await availability(
-        wire,
-        calendarId=demo.kreuzberg_calendar_id,
-        appointmentTypeId=demo.trial_session_type_id,
-        start="2027-03-24T12:00:00+01:00",
-        end="2027-03-24T13:00:00+01:00",
-        includeUnavailable="true",
-    )
+    query = {
+        "calendarId": demo.kreuzberg_calendar_id,
+        "appointmentTypeId": demo.trial_session_type_id,
+        "start": "2027-03-24T12:00:00+01:00",
+        "end": "2027-03-24T13:00:00+01:00",
+    }
+    assert (await availability(wire, **query))["data"] == []
+    body = await availability(wire, **query, includeUnavailable="true")
     assert len(body["data"]) == 4  # two trainers x two 30-minute slots, all blocked
     assert not any(s["available"] for s in body["data"])
 

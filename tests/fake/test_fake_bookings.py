@@ -9,8 +9,8 @@ from typing import Any
 import attrs
 import pytest
 
-from rocketlead_async.testing import FakeRocketLead, ManualClock
-from tests.helpers.wire import Wire, slot_booking
+from rocketlead_async.testing import DemoOrg, FakeRocketLead, ManualClock
+from tests.helpers.wire import Wire, ben_booking, slot_booking
 
 BOOKINGS = "/connect/calendar_bookings/"
 TAKEN = {"statusCode": 400, "message": "The selected time slot is no longer available"}
@@ -31,13 +31,24 @@ async def slots(
     return data
 
 
+async def group_class_slots(wire: Wire, demo: DemoOrg, *, hour: int) -> list[dict[str, Any]]:
+    """The Mitte group class's slots at ``hour``:00-``hour+1``:00 in Berlin on Thursday 25 March."""
+    return await slots(
+        wire,
+        demo.mitte_calendar_id,
+        demo.group_class_type_id,
+        f"2027-03-25T{hour}:00:00+01:00",
+        f"2027-03-25T{hour + 1}:00:00+01:00",
+    )
+
+
 async def ben_slot(
     wire: Wire,
-    manual_fake: FakeRocketLead,
+    fake: FakeRocketLead,
     start: str = "2027-03-25T09:00:00Z",
     end: str = "2027-03-25T10:00:00Z",
 ) -> dict[str, Any]:
-    demo = manual_fake.demo
+    demo = fake.demo
     found = await slots(
         wire,
         demo.mitte_calendar_id,
@@ -145,17 +156,6 @@ async def test_unknown_data_keys_appear_in_schema(wire: Wire, manual_fake: FakeR
     assert booking["leadStateName"] == "Contacted"
 
 
-def _valid(manual_fake: FakeRocketLead) -> dict[str, Any]:
-    demo = manual_fake.demo
-    return {
-        "calendarId": demo.mitte_calendar_id,
-        "resourceId": demo.mitte_trainer_ids[1],
-        "appointmentTypeId": demo.personal_training_type_id,
-        "startDateTime": "2027-03-25T09:00:00.000Z",
-        "endDateTime": "2027-03-25T10:00:00.000Z",
-    }
-
-
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -193,7 +193,7 @@ def _valid(manual_fake: FakeRocketLead) -> dict[str, Any]:
 async def test_validation(
     wire: Wire, manual_fake: FakeRocketLead, change: dict[str, Any], message: str
 ) -> None:
-    body = {**_valid(manual_fake), **change}
+    body = {**ben_booking(manual_fake.demo), **change}
     body = {k: v for k, v in body.items() if v is not None}
     reply = await wire.post(BOOKINGS, body)
     assert reply.status == 400
@@ -232,13 +232,13 @@ async def test_slot_must_be_produced_by_availability(
         "group": demo.group_class_type_id,
         "anna": demo.mitte_trainer_ids[0],
     }
-    body = {**_valid(manual_fake), **{k: aliases.get(v, v) for k, v in change.items()}}
+    body = {**ben_booking(manual_fake.demo), **{k: aliases.get(v, v) for k, v in change.items()}}
     reply = await wire.post(BOOKINGS, body)
     assert reply.json["message"] == "Validation failed: no bookable slot at the requested time"
 
 
 async def test_foreign_ids_are_unknown(wire: Wire, manual_fake: FakeRocketLead) -> None:
-    body = {**_valid(manual_fake), "resourceId": manual_fake.demo.foreign_resource_id}
+    body = {**ben_booking(manual_fake.demo), "resourceId": manual_fake.demo.foreign_resource_id}
     assert (await wire.post(BOOKINGS, body)).json["message"] == (
         "Validation failed: unknown resourceId"
     )
@@ -246,7 +246,7 @@ async def test_foreign_ids_are_unknown(wire: Wire, manual_fake: FakeRocketLead) 
 
 async def test_custom_step_slots_are_bookable(wire: Wire, manual_fake: FakeRocketLead) -> None:
     body = {
-        **_valid(manual_fake),
+        **ben_booking(manual_fake.demo),
         "startDateTime": "2027-03-25T09:15:00Z",
         "endDateTime": "2027-03-25T10:15:00Z",
     }
@@ -257,25 +257,13 @@ async def test_group_class_takes_eight_then_refuses(
     wire: Wire, manual_fake: FakeRocketLead
 ) -> None:
     demo = manual_fake.demo
-    [slot] = await slots(
-        wire,
-        demo.mitte_calendar_id,
-        demo.group_class_type_id,
-        "2027-03-25T17:00:00+01:00",
-        "2027-03-25T18:00:00+01:00",
-    )
+    [slot] = await group_class_slots(wire, demo, hour=17)
     body = slot_booking(slot, demo.mitte_calendar_id)
     statuses = [(await wire.post(BOOKINGS, {**body, "name": f"P{i}"})).status for i in range(8)]
     assert statuses == [201] * 8
     ninth = await wire.post(BOOKINGS, body)
     assert (ninth.status, ninth.json) == (400, TAKEN)
-    [after] = await slots(
-        wire,
-        demo.mitte_calendar_id,
-        demo.group_class_type_id,
-        "2027-03-25T17:00:00+01:00",
-        "2027-03-25T18:00:00+01:00",
-    )
+    [after] = await group_class_slots(wire, demo, hour=17)
     assert (after["currentBookings"], after["available"]) == (8, False)
 
 
@@ -297,7 +285,7 @@ async def test_trainer_takes_one(wire: Wire, manual_fake: FakeRocketLead) -> Non
 async def test_concurrent_posts_never_overbook(wire: Wire, manual_fake: FakeRocketLead) -> None:
     demo = manual_fake.demo
     body = {
-        **_valid(manual_fake),
+        **ben_booking(manual_fake.demo),
         "startDateTime": demo.popular_start.isoformat(),
         "endDateTime": demo.popular_end.isoformat(),
     }
@@ -311,7 +299,7 @@ async def test_popular_hour_seeded_booking_fills_anna(
 ) -> None:
     demo = manual_fake.demo
     body = {
-        **_valid(manual_fake),
+        **ben_booking(manual_fake.demo),
         "resourceId": demo.mitte_trainer_ids[0],
         "startDateTime": demo.popular_start.isoformat(),
         "endDateTime": demo.popular_end.isoformat(),
@@ -334,7 +322,7 @@ async def test_deleting_frees_the_seat(wire: Wire, manual_fake: FakeRocketLead) 
     demo = manual_fake.demo
     await wire.call("DELETE", f"{BOOKINGS}{demo.booking_ids[0]}")
     body = {
-        **_valid(manual_fake),
+        **ben_booking(manual_fake.demo),
         "resourceId": demo.mitte_trainer_ids[0],
         "startDateTime": demo.popular_start.isoformat(),
         "endDateTime": demo.popular_end.isoformat(),
@@ -385,13 +373,7 @@ async def test_race_takes_the_slot_before_the_recheck(
     wire: Wire, manual_fake: FakeRocketLead
 ) -> None:
     demo = manual_fake.demo
-    [slot] = await slots(
-        wire,
-        demo.mitte_calendar_id,
-        demo.group_class_type_id,
-        "2027-03-25T17:00:00+01:00",
-        "2027-03-25T18:00:00+01:00",
-    )
+    [slot] = await group_class_slots(wire, demo, hour=17)
     manual_fake.race_next_bookings()
     assert manual_fake.races_pending == 1
     # A failing POST does not consume the race.
@@ -405,13 +387,7 @@ async def test_race_takes_the_slot_before_the_recheck(
     assert {b.resource_slot_id for b in phantoms} == {slot["resourceSlotId"]}
     assert len(manual_fake.events_named("calendar.appointment.booked")) == 8
     # The neighbouring hour is untouched, so recovery has somewhere to go.
-    later = await slots(
-        wire,
-        demo.mitte_calendar_id,
-        demo.group_class_type_id,
-        "2027-03-25T18:00:00+01:00",
-        "2027-03-25T19:00:00+01:00",
-    )
+    later = await group_class_slots(wire, demo, hour=18)
     assert later[0]["available"] is True
 
 

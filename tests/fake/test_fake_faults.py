@@ -5,33 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
 
 import aiohttp
 import pytest
 
 from rocketlead_async.testing import FakeRocketLead, Fault
 from tests.helpers.recorders import until
-from tests.helpers.wire import Dropped, Wire, fresh_get_status
+from tests.helpers.wire import Dropped, Wire, ben_booking, fresh_get_status
 
 BOOKINGS = "/connect/calendar_bookings/"
 POST_BOOKING = "POST /connect/calendar_bookings/"
 CALENDARS = "GET /connect/calendar/"
 
 
-def booking_body(manual_fake: FakeRocketLead) -> dict[str, Any]:
-    demo = manual_fake.demo
-    return {
-        "calendarId": demo.mitte_calendar_id,
-        "resourceId": demo.mitte_trainer_ids[1],
-        "appointmentTypeId": demo.personal_training_type_id,
-        "startDateTime": "2027-03-25T09:00:00Z",
-        "endDateTime": "2027-03-25T10:00:00Z",
-    }
-
-
-def created(manual_fake: FakeRocketLead) -> int:
-    return len(manual_fake.state.bookings) - len(manual_fake.demo.booking_ids)
+def created(fake: FakeRocketLead) -> int:
+    return len(fake.state.bookings) - len(fake.demo.booking_ids)
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
@@ -39,13 +27,13 @@ async def test_status_fault_uses_the_envelope(
     wire: Wire, manual_fake: FakeRocketLead, status: int
 ) -> None:
     manual_fake.faults.add(POST_BOOKING, Fault.status(status))
-    reply = await wire.post(BOOKINGS, booking_body(manual_fake))
+    reply = await wire.post(BOOKINGS, ben_booking(manual_fake.demo))
     assert reply.status == status
     assert reply.json["statusCode"] == status
     assert isinstance(reply.json["message"], str)
     assert "Retry-After" not in reply.headers
     assert created(manual_fake) == 0
-    assert (await wire.post(BOOKINGS, booking_body(manual_fake))).status == 201
+    assert (await wire.post(BOOKINGS, ben_booking(manual_fake.demo))).status == 201
 
 
 @pytest.mark.parametrize("retry_after", ["2", 7, "Wed, 21 Oct 2026 07:28:00 GMT"])
@@ -58,7 +46,7 @@ async def test_retry_after(wire: Wire, manual_fake: FakeRocketLead, retry_after:
 
 async def test_times_counts_and_then_normal(wire: Wire, manual_fake: FakeRocketLead) -> None:
     plan = manual_fake.faults.add(POST_BOOKING, Fault.status(503, retry_after="2"), times=2)
-    statuses = [(await wire.post(BOOKINGS, booking_body(manual_fake))).status for _ in range(3)]
+    statuses = [(await wire.post(BOOKINGS, ben_booking(manual_fake.demo))).status for _ in range(3)]
     assert statuses == [503, 503, 201]
     assert (plan.remaining, plan.applied) == (0, 2)
     assert manual_fake.faults.pending == []
@@ -99,7 +87,7 @@ def test_bad_plans_are_refused(manual_fake: FakeRocketLead) -> None:
 
 async def test_status_fault_may_commit(wire: Wire, manual_fake: FakeRocketLead) -> None:
     manual_fake.faults.add(POST_BOOKING, Fault.status(504, commit=True))
-    assert (await wire.post(BOOKINGS, booking_body(manual_fake))).status == 504
+    assert (await wire.post(BOOKINGS, ben_booking(manual_fake.demo))).status == 504
     assert created(manual_fake) == 1
 
 
@@ -109,7 +97,7 @@ async def test_latency_delays_the_answer(
 ) -> None:
     manual_fake.faults.add(POST_BOOKING, Fault.latency(0.02, commit=commit))
     began = time.perf_counter()
-    assert (await wire.post(BOOKINGS, booking_body(manual_fake))).status == 201
+    assert (await wire.post(BOOKINGS, ben_booking(manual_fake.demo))).status == 201
     assert time.perf_counter() - began >= 0.0199
     assert created(manual_fake) == 1
 
@@ -120,7 +108,7 @@ async def test_latency_holds_the_answer_before_or_after_the_commit(
 ) -> None:
     # A client that gives up during the hold: with commit=True the booking exists anyway.
     manual_fake.faults.add(POST_BOOKING, Fault.latency(3600, commit=commit))
-    posting = asyncio.create_task(wire.post(BOOKINGS, booking_body(manual_fake)))
+    posting = asyncio.create_task(wire.post(BOOKINGS, ben_booking(manual_fake.demo)))
     await until(lambda: manual_fake.request_count(POST_BOOKING) == 1, what="the POST")
     await until(lambda: created(manual_fake) == created_while_held, what="the commit")
     # A whole round trip on another connection meanwhile: the POST's answer is still held.
@@ -142,20 +130,20 @@ async def test_drop_before_does_not_commit(wire: Wire, manual_fake: FakeRocketLe
     assert (await wire.get("/connect/tables/")).status == 200
     manual_fake.faults.add(POST_BOOKING, Fault.drop_before())
     with pytest.raises(Dropped):
-        await wire.post(BOOKINGS, booking_body(manual_fake))
+        await wire.post(BOOKINGS, ben_booking(manual_fake.demo))
     assert created(manual_fake) == 0
     assert manual_fake.events == []
     assert manual_fake.request_count(POST_BOOKING) == 1
-    assert (await wire.post(BOOKINGS, booking_body(manual_fake))).status == 201
+    assert (await wire.post(BOOKINGS, ben_booking(manual_fake.demo))).status == 201
 
 
 async def test_drop_after_commit_commits(wire: Wire, manual_fake: FakeRocketLead) -> None:
     manual_fake.faults.add(POST_BOOKING, Fault.drop_after_commit())
     with pytest.raises(Dropped):
-        await wire.post(BOOKINGS, booking_body(manual_fake))
+        await wire.post(BOOKINGS, ben_booking(manual_fake.demo))
     assert created(manual_fake) == 1
     assert len(manual_fake.events_named("calendar.appointment.booked")) == 1
-    retry = await wire.post(BOOKINGS, booking_body(manual_fake))
+    retry = await wire.post(BOOKINGS, ben_booking(manual_fake.demo))
     assert retry.json["message"] == "The selected time slot is no longer available"
 
 
@@ -175,7 +163,7 @@ async def test_drop_on_get_and_delete(wire: Wire, manual_fake: FakeRocketLead) -
 @pytest.mark.parametrize("status", [502, 503, 504])
 async def test_html(wire: Wire, manual_fake: FakeRocketLead, status: int) -> None:
     manual_fake.faults.add(POST_BOOKING, Fault.html(status))
-    reply = await wire.post(BOOKINGS, booking_body(manual_fake))
+    reply = await wire.post(BOOKINGS, ben_booking(manual_fake.demo))
     assert reply.status == status
     assert reply.headers["Content-Type"].startswith("text/html")
     assert f"<h1>{status} ".encode() in reply.raw
@@ -189,14 +177,14 @@ async def test_empty(wire: Wire, manual_fake: FakeRocketLead) -> None:
     reply = await wire.get("/connect/calendar/")
     assert (reply.status, reply.raw) == (502, b"")
     assert reply.headers["Content-Type"].startswith("application/json")
-    posted = await wire.post(BOOKINGS, booking_body(manual_fake))
+    posted = await wire.post(BOOKINGS, ben_booking(manual_fake.demo))
     assert (posted.status, posted.raw) == (201, b"")
     assert created(manual_fake) == 1
 
 
 async def test_truncated_post_commits(wire: Wire, manual_fake: FakeRocketLead) -> None:
     manual_fake.faults.add(POST_BOOKING, Fault.truncated())
-    reply = await wire.post(BOOKINGS, booking_body(manual_fake))
+    reply = await wire.post(BOOKINGS, ben_booking(manual_fake.demo))
     assert reply.status == 201
     assert reply.raw.startswith(b'{"organizationId"')
     assert int(reply.headers["Content-Length"]) == len(reply.raw)
@@ -216,7 +204,7 @@ async def test_truncated_with_status_override(wire: Wire, manual_fake: FakeRocke
 async def test_truncated_mid_stream(wire: Wire, manual_fake: FakeRocketLead) -> None:
     manual_fake.faults.add(POST_BOOKING, Fault.truncated(mid_stream=True))
     with pytest.raises(aiohttp.ClientPayloadError):
-        await wire.post(BOOKINGS, booking_body(manual_fake))
+        await wire.post(BOOKINGS, ben_booking(manual_fake.demo))
     assert created(manual_fake) == 1
 
 
@@ -229,7 +217,7 @@ async def test_wrong_shape(wire: Wire, manual_fake: FakeRocketLead) -> None:
     assert isinstance(listing.json, dict)
     item = await wire.get(f"/connect/tables/{manual_fake.demo.table_id}")
     assert isinstance(item.json, list)
-    posted = await wire.post(BOOKINGS, booking_body(manual_fake))
+    posted = await wire.post(BOOKINGS, ben_booking(manual_fake.demo))
     assert posted.status == 201
     assert isinstance(posted.json, list)
     assert created(manual_fake) == 1

@@ -13,10 +13,10 @@ from tests.helpers.wire import Wire
 ENTRIES = "/connect/table_entries/"
 
 
-def new_lead(manual_fake: FakeRocketLead, **extra: Any) -> dict[str, Any]:
+def new_lead(fake: FakeRocketLead, **extra: Any) -> dict[str, Any]:
     return {
-        "tableId": manual_fake.demo.table_id,
-        "leadStateId": manual_fake.demo.default_lead_state_id,
+        "tableId": fake.demo.table_id,
+        "leadStateId": fake.demo.default_lead_state_id,
         "data": {"firstName": {"value": "Ada"}, "email": {"value": "ada@example.com"}},
         **extra,
     }

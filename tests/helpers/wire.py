@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 from attrs import frozen
 
-from rocketlead_async.testing import FakeRocketLead
+from rocketlead_async.testing import DemoOrg, FakeRocketLead
 
 # The fake's wall clock in its own tests (``manual_fake``): a fixed moment before the demo week.
 FAKE_NOW = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -99,6 +99,18 @@ class Wire:
     async def post(self, path: str, body: Any, **kw: Any) -> Reply:
         """``call("POST", path, json=body, ...)``."""
         return await self.call("POST", path, json=body, **kw)
+
+
+def ben_booking(demo: DemoOrg) -> dict[str, Any]:
+    """The POST body of a booking the demo org accepts: Ben, Personal Training, Thursday 25
+    March 10:00-11:00 in Berlin (nothing in the seed takes it)."""
+    return {
+        "calendarId": demo.mitte_calendar_id,
+        "resourceId": demo.mitte_trainer_ids[1],
+        "appointmentTypeId": demo.personal_training_type_id,
+        "startDateTime": "2027-03-25T09:00:00.000Z",
+        "endDateTime": "2027-03-25T10:00:00.000Z",
+    }
 
 
 def slot_booking(slot: Mapping[str, Any], calendar_id: str, **extra: Any) -> dict[str, Any]:
