@@ -29,6 +29,8 @@ async def surface_drops(
     keeps the fake's request counts exact."""
     try:
         return await handler(request)
+    except aiohttp.ClientConnectorError:
+        raise  # could not connect at all: aiohttp never resends that
     except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as error:
         raise Dropped(str(error)) from error
 
