@@ -8,14 +8,16 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any, Literal
-
-import attrs
+from typing import Any
 
 import rocketlead_async as rl
 from rocketlead_async.testing import FakeRocketLead
 
-Kind = Literal["read", "delete", "patch", "post"]
+# The endpoint table has one home now; re-exported for the modules that still import it here.
+from tests.helpers.endpoints import ENDPOINT as ENDPOINT
+from tests.helpers.endpoints import ENDPOINTS as ENDPOINTS
+from tests.helpers.endpoints import Endpoint as Endpoint
+from tests.helpers.endpoints import Kind as Kind
 
 # Loggers whose records are checked for the token at DEBUG level.
 WATCHED_LOGGERS = ("rocketlead_async", "aiohttp", "asyncio")
@@ -123,156 +125,6 @@ def leads_tagged(fake: FakeRocketLead, tag: str) -> int:
     return sum(
         1 for entry in fake.state.entries.values() if entry.data.get("firstName") == {"value": tag}
     )
-
-
-# -- endpoints ---------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class Endpoint:
-    """One SDK method and the fake's route it reaches. ``call(client, fake, tag)`` runs it;
-    ``effect(fake, tag)`` is the number of times its write shows in the fake's state (POST:
-    records carrying ``tag``; DELETE: 1 if the booking is gone; PATCH: 1 if applied)."""
-
-    name: str
-    route: str
-    kind: Kind
-    call: Callable[[rl.RocketLeadClient, FakeRocketLead, str], Awaitable[Any]]
-    effect: Callable[[FakeRocketLead, str], int] | None = None
-    unknown_error: type[rl.OutcomeUnknownError] = rl.OutcomeUnknownError
-
-
-def _availability(client: rl.RocketLeadClient, fake: FakeRocketLead, _tag: str) -> Awaitable[Any]:
-    start = datetime(2027, 3, 24, 9, 0, tzinfo=demo_zone(fake))
-    return client.availability.get(
-        calendar_id=fake.demo.mitte_calendar_id,
-        appointment_type_id=fake.demo.personal_training_type_id,
-        start=start,
-        end=start + timedelta(hours=3),
-    )
-
-
-def _deleted(fake: FakeRocketLead, _tag: str) -> int:
-    return int(fake.demo.booking_ids[3] not in fake.state.bookings)
-
-
-def _patched(fake: FakeRocketLead, _tag: str) -> int:
-    entry = fake.state.entries[fake.demo.lead_entry_ids[1]]
-    return int(entry.lead_state_id == fake.demo.contacted_lead_state_id)
-
-
-def _list_of(attr: str) -> Callable[[rl.RocketLeadClient, FakeRocketLead, str], Awaitable[Any]]:
-    def call(client: rl.RocketLeadClient, _fake: FakeRocketLead, _tag: str) -> Awaitable[Any]:
-        listed: Awaitable[Any] = getattr(client, attr).list()
-        return listed
-
-    return call
-
-
-def _get_of(
-    attr: str, some_id: Callable[[FakeRocketLead], str]
-) -> Callable[[rl.RocketLeadClient, FakeRocketLead, str], Awaitable[Any]]:
-    def call(client: rl.RocketLeadClient, fake: FakeRocketLead, _tag: str) -> Awaitable[Any]:
-        got: Awaitable[Any] = getattr(client, attr).get(some_id(fake))
-        return got
-
-    return call
-
-
-def _lookup_endpoints() -> list[Endpoint]:
-    out: list[Endpoint] = []
-    items: list[tuple[str, str, Callable[[FakeRocketLead], str]]] = [
-        ("calendars", "/connect/calendar/", lambda f: f.demo.mitte_calendar_id),
-        ("resources", "/connect/resources/", lambda f: f.demo.mitte_trainer_ids[0]),
-        (
-            "appointment_types",
-            "/connect/appointment_types/",
-            lambda f: f.demo.personal_training_type_id,
-        ),
-        ("tables", "/connect/tables/", lambda f: f.demo.table_id),
-    ]
-    for attr, path, some_id in items:
-        out.append(
-            Endpoint(
-                f"{attr}.list",
-                f"GET {path}",
-                "read",
-                _list_of(attr),
-            )
-        )
-        out.append(
-            Endpoint(
-                f"{attr}.get",
-                f"GET {path}{{id}}",
-                "read",
-                _get_of(attr, some_id),
-            )
-        )
-    out += [
-        Endpoint(
-            "resource_slots.list",
-            "GET /connect/resource_slots/",
-            "read",
-            lambda c, f, _t: c.resource_slots.list(calendar_id=f.demo.mitte_calendar_id),
-        ),
-        Endpoint(
-            "resource_slot_blockers.list",
-            "GET /connect/resource_slot_blockers/",
-            "read",
-            lambda c, f, _t: c.resource_slot_blockers.list(calendar_id=f.demo.mitte_calendar_id),
-        ),
-        Endpoint(
-            "resource_calendar_mappings.list",
-            "GET /connect/resource_calendar_mappings/",
-            "read",
-            lambda c, _f, _t: c.resource_calendar_mappings.list(),
-        ),
-        Endpoint(
-            "appointment_type_resource_mappings.list",
-            "GET /connect/appointment_type_resource_mappings/",
-            "read",
-            lambda c, _f, _t: c.appointment_type_resource_mappings.list(),
-        ),
-    ]
-    return out
-
-
-ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("availability.get", "GET /connect/availability/", "read", _availability),
-    Endpoint(
-        "bookings.create",
-        "POST /connect/calendar_bookings/",
-        "post",
-        lambda c, f, tag: c.bookings.create(booking_request(f, tag)),
-        bookings_named,
-        rl.BookingOutcomeUnknown,
-    ),
-    Endpoint(
-        "bookings.delete",
-        "DELETE /connect/calendar_bookings/{id}",
-        "delete",
-        lambda c, f, _t: c.bookings.delete(f.demo.booking_ids[3]),
-        _deleted,
-    ),
-    Endpoint(
-        "leads.create",
-        "POST /connect/table_entries/",
-        "post",
-        lambda c, f, tag: c.leads.create(lead_request(f, tag)),
-        leads_tagged,
-    ),
-    Endpoint(
-        "leads.update",
-        "PATCH /connect/table_entries/{id}",
-        "patch",
-        lambda c, f, _t: c.leads.update(
-            f.demo.lead_entry_ids[1], {"leadStateId": f.demo.contacted_lead_state_id}
-        ),
-        _patched,
-    ),
-    *_lookup_endpoints(),
-)
-ENDPOINT = {endpoint.name: endpoint for endpoint in ENDPOINTS}
 
 
 # -- secrets -----------------------------------------------------------------------------------

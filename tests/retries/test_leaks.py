@@ -19,9 +19,8 @@ import pytest
 
 import rocketlead_async as rl
 from rocketlead_async.testing import FakeRocketLead
-
-from ._support import client_tasks
-from .conftest import MakeClient
+from tests.helpers.clients import MakeClient
+from tests.helpers.tasks import client_tasks
 
 INNER_TESTS = """
 import gc
@@ -118,8 +117,8 @@ async def test_clients_leave_nothing_open(fake: FakeRocketLead) -> None:
     assert client_tasks() == set()
 
 
-async def test_a_closed_client_refuses_calls(make_client: MakeClient) -> None:
-    client = make_client()
+async def test_a_closed_client_refuses_calls(make_fake_client: MakeClient) -> None:
+    client = make_fake_client()
     await client.calendars.list()
     await client.aclose()
     with pytest.raises(RuntimeError, match="closed"):

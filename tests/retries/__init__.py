@@ -1,0 +1,1 @@
+"""Retries and outcomes: what the SDK repeats, what it never sends twice, what it reports."""
