@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import ssl as _ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -50,10 +51,12 @@ def response(
 
 class RawServer:
     """Answers each request with ``answer(request)``; ``push(bytes)`` writes unsolicited bytes
-    on the most recent connection; ``requests`` records what arrived, bodies complete."""
+    on the most recent connection; ``requests`` records what arrived, bodies complete. With
+    ``ssl`` (a server context) it speaks TLS, at an https URL."""
 
-    def __init__(self, answer: Answer) -> None:
+    def __init__(self, answer: Answer, *, ssl: _ssl.SSLContext | None = None) -> None:
         self.answer = answer
+        self.ssl = ssl
         self.requests: list[RawRequest] = []
         self.url = ""
         self._server: asyncio.Server | None = None
@@ -63,9 +66,9 @@ class RawServer:
         return [request for request in self.requests if request.method == "POST"]
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.ssl)
         port = self._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"{'https' if self.ssl else 'http'}://127.0.0.1:{port}"
 
     async def close(self) -> None:
         for writer in self._writers:
@@ -110,8 +113,10 @@ class RawServer:
 
 
 @asynccontextmanager
-async def raw_server(answer: Answer) -> AsyncIterator[RawServer]:
-    server = RawServer(answer)
+async def raw_server(
+    answer: Answer, *, ssl: _ssl.SSLContext | None = None
+) -> AsyncIterator[RawServer]:
+    server = RawServer(answer, ssl=ssl)
     await server.start()
     try:
         yield server

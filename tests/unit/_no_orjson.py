@@ -1,25 +1,7 @@
-"""The ``stdlib_json`` fixture: the SDK's JSON module as without orjson (the default install).
+"""Kept only for the old unit modules that still import ``stdlib_json`` from here: the fixture
+now lives in ``tests/helpers/fixtures/core.py`` and is available suite-wide by name. Delete
+this module once nothing imports it."""
 
-Import it into a test module (``from ._no_orjson import stdlib_json``) to use it there."""
+from tests.helpers.fixtures.core import stdlib_json
 
-from __future__ import annotations
-
-import importlib
-import sys
-from collections.abc import Iterator
-
-import pytest
-
-from rocketlead_async import _json
-
-
-@pytest.fixture
-def stdlib_json(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """``rocketlead_async._json`` reloaded as if orjson were not installed; restored after."""
-    monkeypatch.setitem(sys.modules, "orjson", None)
-    try:
-        importlib.reload(_json)
-        yield
-    finally:
-        monkeypatch.undo()
-        importlib.reload(_json)
+__all__ = ["stdlib_json"]

@@ -1,4 +1,5 @@
-"""The converter's construction: nested models keep their extras; fused hooks equal cattrs'."""
+"""The converter: every model nested at any depth keeps its unknown fields (through decoding
+and encoding), and the fused structure functions decide exactly as cattrs' hook chain does."""
 
 from __future__ import annotations
 
@@ -20,8 +21,7 @@ from rocketlead_async._convert import (
     unstructure,
     wire_name,
 )
-
-MODEL_IDS = [cls.__name__ for cls in RESPONSE_MODELS]
+from tests.helpers.models import MODEL_IDS
 
 
 def _unknown_key(cls: type[Any]) -> str:

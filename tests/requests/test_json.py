@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
-from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
-from aioresponses import aioresponses
 
 import rocketlead_async as rl
 from rocketlead_async import _json
+from tests.helpers.bodies import PHONE, booking_request, lead_json, lead_request
+from tests.helpers.scripted import ScriptedServer
 
 try:
     import orjson
 except ImportError:  # pragma: no cover - the fallback tests still run
     orjson = None  # type: ignore[assignment]
 
-from ._support import PHONE, booking_request, lead_json, lead_request, sent_json, url
-
 SAMPLE = {"name": "Jürgen Groß", "phone": PHONE, "n": [1, 2.5, None, True], "nested": {"a": {}}}
-
-
-@pytest.fixture
-def stdlib_json(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    """``rocketlead_async._json`` reloaded as if orjson were not installed; restored after."""
-    monkeypatch.setitem(sys.modules, "orjson", None)  # "import orjson" now raises ImportError
-    try:
-        yield importlib.reload(_json)
-    finally:
-        monkeypatch.undo()
-        importlib.reload(_json)
 
 
 def test_fallback_is_the_standard_library(stdlib_json: ModuleType) -> None:
@@ -66,16 +51,16 @@ def test_both_backends_agree(stdlib_json: ModuleType) -> None:
 
 
 async def test_the_client_works_on_the_fallback(
-    stdlib_json: ModuleType, mocked: aioresponses, client: rl.RocketLeadClient
+    stdlib_json: ModuleType, server: ScriptedServer, client: rl.RocketLeadClient
 ) -> None:
-    mocked.post(url("/connect/table_entries/"), status=201, payload=lead_json())
-    mocked.post(url("/connect/calendar_bookings/"), status=201, body='{"id": "bk_1", ')
-    mocked.get(url("/connect/calendar/"), status=502, body="<html>Bad Gateway</html>", repeat=True)
+    server.post("/connect/table_entries/", status=201, payload=lead_json())
+    server.post("/connect/calendar_bookings/", status=201, body='{"id": "bk_1", ')
+    server.get("/connect/calendar/", status=502, body="<html>Bad Gateway</html>", repeat=True)
 
     assert orjson is None or _json.loads is not orjson.loads
     entry = await client.leads.create(lead_request())
     assert entry.data["fld_phone"] == {"value": PHONE}
-    assert sent_json(mocked.requests[("POST", url("/connect/table_entries/"))][0].kwargs) == {
+    assert server.requests[0].json() == {
         "tableId": "tbl_leads",
         "data": {"fld_name": {"value": "Erika Mustermann"}, "fld_phone": {"value": PHONE}},
         "leadStateId": "ls_new",

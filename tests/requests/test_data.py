@@ -1,4 +1,5 @@
-"""Models and errors as data: pickle, deep copy, hash, compact reprs, the public wire form."""
+"""Models and errors as data: pickle, deep copy and hash; reprs without personal data; the public
+wire form (``to_dict``/``to_json``/``from_dict``) round-trips every model."""
 
 from __future__ import annotations
 
@@ -6,22 +7,25 @@ import copy
 import inspect
 import json
 import pickle
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from multidict import CIMultiDictProxy
 
 import rocketlead_async as rl
-from rocketlead_async import errors
+from rocketlead_async import _json, errors
 from rocketlead_async._convert import REQUEST_MODELS, RESPONSE_MODELS, structure
-
-from ._support import PHONE, START, availability_json, booking_json, booking_request, lead_json
-from ._support import lead_request as make_lead_request
-from .test_models import HYPOTHESIS, MODEL_IDS, models
-
-UTC = timezone.utc
+from tests.helpers.bodies import (
+    PHONE,
+    availability_json,
+    booking_json,
+    booking_request,
+    lead_json,
+)
+from tests.helpers.bodies import lead_request as make_lead_request
+from tests.helpers.models import HYPOTHESIS, MODEL_IDS, models
 
 
 def roundtrips(value: Any) -> None:
@@ -163,6 +167,15 @@ def test_every_public_error_survives_pickle_and_deepcopy(cls: type[rl.RocketLead
                 assert getattr(copied, name) == value, name
 
 
+def test_response_headers_on_an_error_survive_pickle_read_only() -> None:
+    error = rl.InternalServerError(
+        "boom", status=500, method="GET", path="/p", headers={"X-Request-Id": "req-1"}
+    )
+    for copied in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error)):
+        assert type(copied.headers) is CIMultiDictProxy
+        assert copied.headers["x-request-id"] == "req-1"
+
+
 # -- the wire form --------------------------------------------------------------------------------
 
 
@@ -173,7 +186,8 @@ def test_from_dict_inverts_to_dict_for_every_response_model(cls: type[Any], data
     model = data.draw(models(cls))
     wire = rl.to_dict(model)
     assert rl.from_dict(cls, wire) == model
-    assert rl.from_dict(cls, json.loads(rl.to_json(model))) == model
+    # ... and through real JSON bytes, read as a response is.
+    assert rl.from_dict(cls, _json.loads(rl.to_json(model).encode())) == model
 
 
 def test_to_dict_is_the_wire_form_camel_case_with_offsets() -> None:
@@ -212,58 +226,3 @@ def test_from_dict_names_what_does_not_fit() -> None:
         rl.to_dict({"id": 1})
     with pytest.raises(TypeError, match="not a rocketlead_async model"):
         rl.from_dict(dict, {})
-
-
-# -- Availability.nearest ------------------------------------------------------------------------
-
-
-def _availability(*starts: tuple[str, int], resources: tuple[str, ...] = ("a", "b")) -> Any:
-    slots = [
-        rl.Slot(
-            start=START + timedelta(minutes=minutes),
-            end=START + timedelta(minutes=minutes + 30),
-            available=True,
-            max_parallel_bookings=1,
-            current_bookings=0 if resource in resources else 1,
-            resource_id=rl.Id(resource),
-        )
-        for resource, minutes in starts
-    ]
-    return rl.Availability(slots=slots)
-
-
-def test_nearest_ranks_bookable_slots_by_distance_then_resource_then_earlier() -> None:
-    av = _availability(("a", 0), ("b", 60), ("a", 90), ("full", 70), ("b", 120), ("a", 120))
-    when = START + timedelta(minutes=70)  # "around ten past ten"
-    ranked = av.nearest(when)
-    assert [(s.resource_id, s.start - START) for s in ranked] == [
-        ("b", timedelta(minutes=60)),
-        ("a", timedelta(minutes=90)),
-        ("b", timedelta(minutes=120)),  # same distance and start: the order availability gave
-        ("a", timedelta(minutes=120)),
-        ("a", timedelta(0)),
-    ]
-    tie = av.nearest(START + timedelta(minutes=120), resource_id="a", limit=2)
-    assert [s.resource_id for s in tie] == ["a", "b"]
-
-
-def test_nearest_filters_by_duration_and_refuses_naive_times() -> None:
-    av = _availability(("a", 0), ("b", 60))
-    assert av.nearest(START, duration=timedelta(minutes=45)) == []
-    assert len(av.nearest(START, duration=timedelta(minutes=30))) == 2
-    with pytest.raises(ValueError, match="when must be a timezone-aware"):
-        av.nearest(datetime(2026, 3, 2, 9))
-    with pytest.raises(ValueError, match="limit"):
-        av.nearest(START, limit=-1)
-    assert av.nearest(START.astimezone(UTC))[0].start == START
-
-
-def test_response_headers_on_an_error_survive_pickle_read_only() -> None:
-    from multidict import CIMultiDictProxy
-
-    error = rl.InternalServerError(
-        "boom", status=500, method="GET", path="/p", headers={"X-Request-Id": "req-1"}
-    )
-    for copied in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error)):
-        assert type(copied.headers) is CIMultiDictProxy
-        assert copied.headers["x-request-id"] == "req-1"

@@ -1,0 +1,1 @@
+"""The package itself: its import graph and its optional dependencies."""

@@ -1,0 +1,1 @@
+"""Requests and models, and the client's configuration."""
