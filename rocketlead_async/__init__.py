@@ -6,7 +6,7 @@ slot-race recovery (``client.bookings.book``) for voice agents that book while t
 
 from typing import TYPE_CHECKING, Any
 
-from . import _logs, errors
+from . import _logs, errors, models
 from ._client import DEFAULT_BASE_URL, RocketLeadClient
 from ._outcomes import LateOutcome
 from ._retry import NO_RETRY, RetryPolicy
@@ -34,32 +34,34 @@ from .errors import (
     UnexpectedResponseError,
 )
 from .models import (
-    AppointmentType,
-    AppointmentTypeResourceMapping,
     Availability,
     AvailabilityMeta,
     Booking,
     BookingRequest,
-    Calendar,
     FieldValidation,
     Id,
-    LeadEntry,
-    LeadRequest,
-    LeadState,
-    Resource,
-    ResourceCalendarMapping,
-    ResourceSlot,
-    ResourceSlotBlocker,
     Slot,
     SlotKey,
     SpecialType,
-    Table,
     TableSchemaField,
 )
 
 if TYPE_CHECKING:
     from .claims import RedisSeatClaims
     from .desk import BookingDesk, DeskResult, DeskStatus, OfferedSlot, Phrases
+    from .models import (
+        AppointmentType,
+        AppointmentTypeResourceMapping,
+        Calendar,
+        LeadEntry,
+        LeadRequest,
+        LeadState,
+        Resource,
+        ResourceCalendarMapping,
+        ResourceSlot,
+        ResourceSlotBlocker,
+        Table,
+    )
     from .recovery import (
         Attempt,
         BookingOutcome,
@@ -71,8 +73,10 @@ if TYPE_CHECKING:
     )
 
 # Imported on first access (PEP 562): these modules define many attrs classes, which is most of
-# what importing the SDK costs, and a client that never recovers a race never needs them.
+# what importing the SDK costs, and a client that never recovers a race (or never reads a
+# lookup or a lead) never needs them.
 _LAZY = {
+    **dict.fromkeys(models.LAZY, "models"),
     **dict.fromkeys(("RedisSeatClaims",), "claims"),
     **dict.fromkeys(("BookingDesk", "DeskResult", "DeskStatus", "OfferedSlot", "Phrases"), "desk"),
     **dict.fromkeys(

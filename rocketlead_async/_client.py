@@ -184,6 +184,10 @@ class RocketLeadClient:
     ) -> None:
         if isinstance(token, str):
             token = RedactedStr(token)  # if a check below raises, traceback locals show '***'
+        elif token is not None:
+            kind = type(token).__name__
+            token = None  # bytes of a token would show among a rendered traceback's locals
+            raise TypeError(f"token must be a str, not {kind}")
         secret = check_token(os.environ.get(TOKEN_ENV, "") if token is None else token)
         for name, hook in (
             ("on_outcome_unknown", on_outcome_unknown),

@@ -30,10 +30,13 @@ if TYPE_CHECKING:
     import cattrs
 
 __all__ = [
+    "REQUEST_MODELS",
     "RESPONSE_MODELS",
     "ResponseShapeError",
     "decoder",
     "get_converter",
+    "is_request_model",
+    "is_response_model",
     "structure",
     "structure_list",
     "unstructure",
@@ -42,27 +45,44 @@ __all__ = [
 
 T = TypeVar("T")
 
-RESPONSE_MODELS: tuple[type[Any], ...] = (
-    m.Slot,
-    m.AvailabilityMeta,
-    m.Availability,
-    m.FieldValidation,
-    m.TableSchemaField,
-    m.Booking,
-    m.Calendar,
-    m.Resource,
-    m.AppointmentType,
-    m.ResourceSlot,
-    m.ResourceSlotBlocker,
-    m.ResourceCalendarMapping,
-    m.AppointmentTypeResourceMapping,
-    m.LeadState,
-    m.Table,
-    m.LeadEntry,
+# The models the converter handles, by (module, name) so that none has to be imported for the
+# converter to recognise it (the lookup and lead models load on first use); the tuples of
+# classes are module attributes made on first access (PEP 562).
+_RESPONSE_NAMES = (
+    ("availability", "Slot"),
+    ("availability", "AvailabilityMeta"),
+    ("availability", "Availability"),
+    ("bookings", "FieldValidation"),
+    ("bookings", "TableSchemaField"),
+    ("bookings", "Booking"),
+    ("lookups", "Calendar"),
+    ("lookups", "Resource"),
+    ("lookups", "AppointmentType"),
+    ("lookups", "ResourceSlot"),
+    ("lookups", "ResourceSlotBlocker"),
+    ("lookups", "ResourceCalendarMapping"),
+    ("lookups", "AppointmentTypeResourceMapping"),
+    ("lookups", "LeadState"),
+    ("lookups", "Table"),
+    ("leads", "LeadEntry"),
 )
-REQUEST_MODELS: tuple[type[Any], ...] = (m.BookingRequest, m.LeadRequest)
-_RESPONSE_SET = frozenset(RESPONSE_MODELS)
-_REQUEST_SET = frozenset(REQUEST_MODELS)
+_REQUEST_NAMES = (("bookings", "BookingRequest"), ("leads", "LeadRequest"))
+_RESPONSE_SET = frozenset((f"{m.__name__}.{module}", name) for module, name in _RESPONSE_NAMES)
+_REQUEST_SET = frozenset((f"{m.__name__}.{module}", name) for module, name in _REQUEST_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("RESPONSE_MODELS", "REQUEST_MODELS"):
+        names = _RESPONSE_NAMES if name == "RESPONSE_MODELS" else _REQUEST_NAMES
+        models = tuple(getattr(m, model) for _, model in names)
+        globals()[name] = models
+        return models
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    RESPONSE_MODELS: tuple[type[Any], ...]
+    REQUEST_MODELS: tuple[type[Any], ...]
 
 # The design's one exception to mechanical camelCase, and availability's wrapped list.
 _SPECIAL_NAMES = {"start": "startDateTime", "end": "endDateTime"}
@@ -282,12 +302,14 @@ def _optional_structure_hook(converter: cattrs.Converter, t: Any) -> Callable[[A
     return structure_optional
 
 
-def _is_response_model(t: Any) -> bool:
-    return isinstance(t, type) and t in _RESPONSE_SET
+def is_response_model(t: Any) -> bool:
+    """Whether ``t`` is one of the SDK's response models (``RESPONSE_MODELS``)."""
+    return isinstance(t, type) and (t.__module__, t.__qualname__) in _RESPONSE_SET
 
 
-def _is_request_model(t: Any) -> bool:
-    return isinstance(t, type) and t in _REQUEST_SET
+def is_request_model(t: Any) -> bool:
+    """Whether ``t`` is one of the SDK's request models (``REQUEST_MODELS``)."""
+    return isinstance(t, type) and (t.__module__, t.__qualname__) in _REQUEST_SET
 
 
 def _build(detailed: bool) -> cattrs.Converter:
@@ -320,17 +342,17 @@ def _build(detailed: bool) -> cattrs.Converter:
     # gets the extras-keeping hook whatever order the models are listed in.
     if detailed:
         converter.register_structure_hook_factory(
-            _is_response_model, lambda cls: _response_structure_hook(converter, cls, True)
+            is_response_model, lambda cls: _response_structure_hook(converter, cls, True)
         )
     else:
         converter.register_structure_hook_factory(
-            _is_response_model, lambda cls: _fused_structure_hook(converter, cls)
+            is_response_model, lambda cls: _fused_structure_hook(converter, cls)
         )
     converter.register_unstructure_hook_factory(
-        _is_response_model, lambda cls: _response_unstructure_hook(converter, cls)
+        is_response_model, lambda cls: _response_unstructure_hook(converter, cls)
     )
     converter.register_unstructure_hook_factory(
-        _is_request_model, lambda cls: _request_unstructure_hook(converter, cls)
+        is_request_model, lambda cls: _request_unstructure_hook(converter, cls)
     )
     return converter
 

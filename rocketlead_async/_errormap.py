@@ -3,8 +3,8 @@
 - :func:`status_error`: a non-2xx answer → the :class:`APIStatusError` subclass for its status,
   from RocketLead's ``{"statusCode", "message"}`` envelope (a NestJS list of messages too),
   with slot-taken detection, headers, request id and ``Retry-After``.
-- :class:`TransportErrors`: one context manager mapping aiohttp/OS exceptions of an attempt to
-  :class:`APIConnectionError`/:class:`APITimeoutError`/:class:`DeadlineExceeded` over the
+- :func:`transport_error`: the aiohttp/OS exception of an attempt → an
+  :class:`APIConnectionError`/:class:`APITimeoutError`/:class:`DeadlineExceeded`, over the
   table ``TRANSPORT_ERRORS`` (the model is httpx's ``map_httpcore_exceptions``).
 
 Both scrub the token from every text they copy, and never chain a raw exception: its
@@ -17,8 +17,7 @@ import asyncio
 import re
 import unicodedata
 from collections.abc import Mapping
-from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 from multidict import CIMultiDict
@@ -45,11 +44,11 @@ __all__ = [
     "REQUEST_ID_HEADERS",
     "STATUS_ERRORS",
     "TRANSPORT_ERRORS",
-    "TransportErrors",
     "envelope_message",
     "excerpt",
     "is_slot_taken",
     "status_error",
+    "transport_error",
 ]
 
 EXCERPT_CHARS = 200
@@ -164,73 +163,44 @@ def describe(exc: BaseException, secret: str) -> str:
     return scrub(f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__, secret)
 
 
-class _SentFlag(Protocol):
-    sent: bool
+def transport_error(
+    exc: BaseException,
+    method: str,
+    path: str,
+    *,
+    sent: bool | None,
+    limit: float,
+    budget: float,
+    budget_bound: bool,
+    secret: str,
+) -> APIConnectionError | None:
+    """The SDK error for the aiohttp/OS failure ``exc`` of one attempt, by ``TRANSPORT_ERRORS``
+    (``None``: not a transport failure, such as ours, a cancellation or a bug).
 
-
-class TransportErrors:
-    """Maps the aiohttp/OS failure of one attempt to an SDK error, over ``TRANSPORT_ERRORS``.
-
-    The raw exception is swallowed and the mapped one stored in :attr:`error`, for the caller
-    to raise outside any ``except`` block: raising it here would chain the raw one as
-    ``__context__``, frames and all. ``body.sent`` tells whether the request body was written;
-    ``budget_bound`` whether the attempt's time limit is the call's whole remaining budget
-    (then a timeout is a :class:`DeadlineExceeded`).
+    ``sent``: whether the request body was written (``None``: no body). ``budget_bound``:
+    whether the attempt's time limit ``limit`` is the call's whole remaining budget (then a
+    timeout is a :class:`DeadlineExceeded`). The caller raises the result outside its
+    ``except`` block: raised inside, it would chain ``exc`` as ``__context__``, frames and all.
     """
-
-    __slots__ = ("body", "budget", "budget_bound", "error", "limit", "method", "path", "secret")
-
-    def __init__(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: _SentFlag | None,
-        limit: float,
-        budget: float,
-        budget_bound: bool,
-        secret: str,
-    ) -> None:
-        self.method = method
-        self.path = path
-        self.body = body
-        self.limit = limit
-        self.budget = budget
-        self.budget_bound = budget_bound
-        self.secret = secret
-        self.error: APIConnectionError | None = None
-
-    def __enter__(self) -> TransportErrors:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> bool:
-        if exc is None:
-            return False
-        row = next((row for row in TRANSPORT_ERRORS if isinstance(exc, row[0])), None)
-        if row is None:
-            return False  # ours (RocketLeadError), cancellation, or a bug: unchanged
-        _, error_type, sent = row
-        if sent is None and self.body is not None:
-            sent = self.body.sent
-        description = describe(exc, self.secret)
-        if error_type is APITimeoutError:
-            if self.budget_bound:
-                error_type = DeadlineExceeded
-                message = f"no answer within the call's budget ({self.budget:g}s)"
-            else:
-                message = f"no answer within the attempt timeout ({self.limit:g}s)"
+    row = next((row for row in TRANSPORT_ERRORS if isinstance(exc, row[0])), None)
+    if row is None:
+        return None
+    _, error_type, request_sent = row
+    if request_sent is None and sent is not None:
+        request_sent = sent
+    description = describe(exc, secret)
+    if error_type is APITimeoutError:
+        if budget_bound:
+            error_type = DeadlineExceeded
+            message = f"no answer within the call's budget ({budget:g}s)"
         else:
-            message = description.partition(": ")[2] or description
-        self.error = error_type(
-            message,
-            method=self.method,
-            path=self.path,
-            request_sent=sent,
-            transport_error=description,
-        )
-        return True
+            message = f"no answer within the attempt timeout ({limit:g}s)"
+    else:
+        message = description.partition(": ")[2] or description
+    return error_type(
+        message,
+        method=method,
+        path=path,
+        request_sent=request_sent,
+        transport_error=description,
+    )

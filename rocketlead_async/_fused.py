@@ -12,6 +12,7 @@ for inputs that are not a ``dict`` and for naming the field of an error.
 from __future__ import annotations
 
 import linecache
+import types
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -88,6 +89,27 @@ def fused_structure_fn(
             lines.append(f"    res[{a.alias!r}] = {var}")
         else:
             args.append(var)
+    setters = None if by_keyword else _slot_setters(cls, fields)
+    if setters is not None:
+        # The object built as attrs' __init__ would build it, but through the slots' own
+        # descriptors: the frozen __init__ goes through object.__setattr__ once per field, a
+        # third of a decode (checked by _slot_setters: nothing else happens in that __init__).
+        names["__new"] = object.__new__
+        extra_default = attrs.fields_dict(cls)["extra"].default
+        names["__extra_default"] = extra_default
+        for index, setter in enumerate(setters):
+            names[f"__s{index}"] = setter
+        lines.append("    obj = __new(__cl)")
+        lines += [f"    __s{index}(obj, {var})" for index, var in enumerate(args)]
+        extra = len(args)
+        lines += [
+            "    if __is_known(o):",
+            f"        __s{extra}(obj, __extra_default)",
+            "    else:",
+            f"        __s{extra}(obj, {{k: o[k] for k in o if k not in __known}})",
+            "    return obj",
+        ]
+        return _compile(cls, "\n".join(lines) + "\n", names)
     call = "**res" if by_keyword else ", ".join(args)
     lines += [
         "    if __is_known(o):",
@@ -95,6 +117,33 @@ def fused_structure_fn(
         f"    return __cl({call}, extra={{k: o[k] for k in o if k not in __known}})",
     ]
     return _compile(cls, "\n".join(lines) + "\n", names)
+
+
+def _slot_setters(cls: type[Any], fields: list[attrs.Attribute[Any]]) -> list[Any] | None:
+    """The slot descriptors' setters of ``fields`` + ``extra``, in that order, if attrs'
+    ``__init__`` of ``cls`` does nothing but store its arguments: no validator, converter,
+    pre/post-init hook, factory default for ``extra``, or slot beyond the fields (a cached
+    hash); else ``None``, and the function calls the class."""
+    all_fields = attrs.fields(cls)
+    extra = attrs.fields_dict(cls).get("extra")
+    if (
+        extra is None
+        or isinstance(extra.default, attrs.Factory)  # type: ignore[arg-type]
+        or any(a.validator or a.converter or not a.init for a in all_fields)
+        or hasattr(cls, "__attrs_pre_init__")
+        or hasattr(cls, "__attrs_post_init__")
+    ):
+        return None
+    slots = {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())}
+    if slots - {a.name for a in all_fields} - {"__weakref__"}:
+        return None
+    setters = []
+    for name in [a.name for a in fields] + ["extra"]:
+        descriptor = getattr(cls, name, None)
+        if not isinstance(descriptor, types.MemberDescriptorType):
+            return None
+        setters.append(descriptor.__set__)
+    return setters
 
 
 def _has_other_default(a: attrs.Attribute[Any]) -> bool:

@@ -157,7 +157,8 @@ class SeatClaims:
         seats = self._seats.get(seat.resource_id)
         if seats is None:
             return
-        if booked_at is not None and any(at < booked_at for at in self._watching):
+        watching = self._watching
+        if booked_at is not None and watching and any(at < booked_at for at in watching):
             seat.booked_at = booked_at  # a sibling's older availability cannot show it
         else:
             try:

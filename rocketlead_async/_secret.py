@@ -23,9 +23,9 @@ class RedactedStr(str):
 
 
 def check_token(token: str) -> RedactedStr:
-    """Validate a token's form and return it wrapped; errors never echo the token."""
-    if not isinstance(token, str):
-        raise TypeError(f"token must be a str, not {type(token).__name__}")
+    """Validate a token's form and return it wrapped; errors never echo the token. (Its type
+    is the caller's to check: a token that is not a ``str`` cannot be wrapped, so the caller
+    drops it from its own locals before it raises.)"""
     token = RedactedStr(token.strip())  # a traceback's locals show '***', even for a bad token
     if not token:
         raise ValueError(

@@ -18,7 +18,10 @@ strings, exception messages (a server message may echo a caller's data).
 
 Without ``opentelemetry-api`` installed, or with ``telemetry=False`` on the client or
 ``ROCKETLEAD_OTEL=off`` in the environment, every hook is a shared no-op object: no allocation,
-no lookup beyond one attribute call.
+no lookup beyond one attribute call. With the API installed but no SDK configured (neither a
+tracer nor a meter provider given or installed globally: the API's proxies, which would only
+discard what they are handed) the hooks are the same no-op objects; a provider installed
+globally later is honoured from the next call on.
 """
 
 from __future__ import annotations
@@ -30,7 +33,15 @@ from typing import Any
 
 from ._version import __version__
 
-__all__ = ["NOOP", "NOOP_BOOK", "OTEL_ENV", "Telemetry", "make_telemetry", "url_template"]
+__all__ = [
+    "NOOP",
+    "NOOP_ATTEMPT",
+    "NOOP_BOOK",
+    "OTEL_ENV",
+    "Telemetry",
+    "make_telemetry",
+    "url_template",
+]
 
 OTEL_ENV = "ROCKETLEAD_OTEL"
 _NAME = "rocketlead_async"
@@ -75,7 +86,7 @@ class _NoopBook(_NoopAttempt):
         return None
 
 
-_NOOP_ATTEMPT = _NoopAttempt()
+NOOP_ATTEMPT = _NoopAttempt()
 NOOP_BOOK = _NoopBook()
 
 
@@ -84,11 +95,15 @@ class Telemetry:
 
     enabled = False
 
+    def recording(self) -> bool:
+        """Whether anything would be recorded now: callers skip the hooks when not."""
+        return False
+
     def attempt(
         self, method: str, path: str, host: str, port: int | None, number: int
     ) -> _NoopAttempt:
         """A context manager around one HTTP attempt."""
-        return _NOOP_ATTEMPT
+        return NOOP_ATTEMPT
 
     def book(self) -> _NoopBook:
         """A context manager around one ``bookings.book()`` call."""
@@ -224,10 +239,43 @@ class _OtelTelemetry(Telemetry):
         self.book_duration = meter.create_histogram(
             "rocketlead.book.duration", unit="s", description="Time to book, by outcome"
         )
+        # The providers to watch: the global ones (an explicit provider never changes).
+        self._watched: list[tuple[dict[str, Any], str, tuple[type, ...]]] = []
+        tracing = _watch(
+            self._watched,
+            tracer_provider,
+            trace,
+            "_TRACER_PROVIDER",
+            (trace.ProxyTracerProvider, trace.NoOpTracerProvider),
+        )
+        metering = _watch(
+            self._watched,
+            meter_provider,
+            getattr(metrics, "_internal", None),
+            "_METER_PROVIDER",
+            (metrics.NoOpMeterProvider,),
+        )
+        self._live = tracing or metering
+
+    def recording(self) -> bool:
+        """False while only the API's no-op/proxy providers are there: a span or a metric
+        would then be discarded anyway. Asked per call until a real provider shows up (the
+        API's proxies switch to one installed later, so from then on it is recorded), then
+        never again: a provider once installed stays."""
+        if self._live:
+            return True
+        for namespace, name, noop in self._watched:
+            provider = namespace.get(name)
+            if provider is not None and not isinstance(provider, noop):
+                self._live = True
+                return True
+        return False
 
     def attempt(
         self, method: str, path: str, host: str, port: int | None, number: int
     ) -> _NoopAttempt:
+        if not self.recording():
+            return NOOP_ATTEMPT
         template = url_template(path)
         attrs: dict[str, Any] = {
             "http.request.method": method,
@@ -242,10 +290,32 @@ class _OtelTelemetry(Telemetry):
         return _Attempt(self, method, template, attrs)
 
     def book(self) -> _NoopBook:
-        return _Book(self)
+        return _Book(self) if self.recording() else NOOP_BOOK
 
     def outcome_unknown(self, method: str, path: str) -> None:
-        self.unknown.add(1, {"http.request.method": method, "url.template": url_template(path)})
+        if self.recording():
+            self.unknown.add(1, {"http.request.method": method, "url.template": url_template(path)})
+
+
+def _watch(
+    watched: list[tuple[dict[str, Any], str, tuple[type, ...]]],
+    explicit: Any,
+    module: Any,
+    name: str,
+    noop: tuple[type, ...],
+) -> bool:
+    """Whether ``explicit`` (the client's provider argument) is a real provider; without one,
+    the API's global provider goes on ``watched`` and this is False. The global is read from
+    the API module's own variable, which ``set_*_provider`` writes (``None`` until then),
+    because the public getter consults ``os.environ`` on every call while none is set (about
+    1 us). An API without that variable counts as recording (correct, only slower)."""
+    if explicit is not None:
+        return not isinstance(explicit, noop)
+    namespace = getattr(module, "__dict__", {})
+    if name not in namespace:
+        return True
+    watched.append((namespace, name, noop))
+    return False
 
 
 def make_telemetry(

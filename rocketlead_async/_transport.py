@@ -14,16 +14,16 @@ import logging
 import math
 import socket
 import time
-from collections.abc import Awaitable, Callable, Mapping
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Generic, TypeVar
 
 import aiohttp
-import attrs
 from aiohttp.abc import AbstractStreamWriter
 from yarl import URL
 
 from . import _json
-from ._errormap import TransportErrors, excerpt, status_error
+from ._errormap import excerpt, status_error, transport_error
 from ._outcomes import LateOutcome, OutcomeReporter
 from ._retry import (
     RetryPolicy,
@@ -33,7 +33,7 @@ from ._retry import (
     retry_after_failure,
 )
 from ._secret import RedactedStr, scrub, scrub_bytes
-from ._telemetry import NOOP, Telemetry
+from ._telemetry import NOOP, NOOP_ATTEMPT, Telemetry
 from ._version import __version__
 from .errors import (
     APIConnectionError,
@@ -54,37 +54,78 @@ logger = logging.getLogger("rocketlead_async")
 
 USER_AGENT = f"rocketlead-async/{__version__}"
 
+_CACHED = 256  # URLs and timeouts a transport keeps (see Transport._url)
 
-@attrs.frozen
+
 class Call(Generic[T]):
-    """One API call as a resource method describes it."""
+    """One API call as a resource method describes it; every attempt reads it, nothing
+    changes it. A plain class: made per call (an attrs one costs 1-3 us more to make, and
+    about a millisecond of import time)."""
 
-    method: str
-    path: str  # already percent-encoded
-    decode: Callable[[Any], T]
-    timeout: float
-    retry: RetryPolicy
-    params: Mapping[str, str] | None = None
-    # Encoded once, before the first attempt. Not in the repr: it holds callers' personal data.
-    body: bytes | None = attrs.field(default=None, repr=False)
-    request: Any = attrs.field(default=None, repr=False)  # handed back in OutcomeUnknownError
-    unknown_error: type[OutcomeUnknownError] = OutcomeUnknownError
-    # Earlier attempts of a booking: a BookingOutcomeUnknown carries them, this POST last.
-    history: tuple[Attempt, ...] | None = attrs.field(default=None, repr=False)
-    # A booking POST: if the reporter takes late outcomes, its answer is read on after the
-    # caller is cancelled (see Transport.request).
-    late: bool = False
-    # Called synchronously each time a POST body starts going on the wire.
-    on_sent: Callable[[], None] | None = attrs.field(default=None, repr=False)
+    __slots__ = (
+        "body",
+        "decode",
+        "history",
+        "late",
+        "method",
+        "on_sent",
+        "params",
+        "path",
+        "request",
+        "retry",
+        "timeout",
+        "unknown_error",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        path: str,  # already percent-encoded
+        decode: Callable[[Any], T],
+        timeout: float,
+        retry: RetryPolicy,
+        params: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        request: Any = None,
+        unknown_error: type[OutcomeUnknownError] = OutcomeUnknownError,
+        history: tuple[Attempt, ...] | None = None,
+        late: bool = False,
+        on_sent: Callable[[], None] | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.decode = decode
+        self.timeout = timeout
+        self.retry = retry
+        self.params = params
+        # Encoded once, before the first attempt. Not in the repr: it holds callers' data.
+        self.body = body
+        self.request = request  # handed back in OutcomeUnknownError; not in the repr either
+        self.unknown_error = unknown_error
+        # Earlier attempts of a booking: a BookingOutcomeUnknown carries them, this POST last.
+        self.history = history
+        # A booking POST: if the reporter takes late outcomes, its answer is read on after
+        # the caller is cancelled (see Transport.request).
+        self.late = late
+        # Called synchronously each time a POST body starts going on the wire.
+        self.on_sent = on_sent
+
+    def __repr__(self) -> str:
+        return (
+            f"Call(method={self.method!r}, path={self.path!r}, timeout={self.timeout!r}, "
+            f"params={self.params!r}, late={self.late!r})"
+        )
 
 
-@attrs.define
 class _Wire:
     """One late-readable call's state, shared by the caller and the task that runs it."""
 
-    on_wire: bool = False  # a POST is written and its answer not yet read
-    written: bool = False  # some POST of the call was written
-    left: bool = False  # the caller was cancelled: no further attempt
+    __slots__ = ("left", "on_wire", "written")
+
+    def __init__(self) -> None:
+        self.on_wire = False  # a POST is written and its answer not yet read
+        self.written = False  # some POST of the call was written
+        self.left = False  # the caller was cancelled: no further attempt
 
 
 class _Body(aiohttp.BytesPayload):
@@ -141,6 +182,14 @@ class _Body(aiohttp.BytesPayload):
                 logger.exception("on_sent hook failed")
 
 
+# The connections (aiohttp's protocols) that have delivered a response through the SDK: only
+# those can hold a stale one. A fresh TLS 1.3 connection's kernel buffer may hold the server's
+# session tickets (Python before 3.12 reads them only with the first response); they answer
+# nothing, and taking them for a stale answer failed every attempt of a booking POST on a
+# fresh connection. A TLS connection only the user's own code has used is not peeked at.
+_ANSWERED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 def _unsolicited(writer: AbstractStreamWriter) -> bool:
     """Whether the connection under ``writer`` already holds bytes nobody asked for yet."""
     protocol: Any = getattr(writer, "protocol", None)
@@ -152,6 +201,8 @@ def _unsolicited(writer: AbstractStreamWriter) -> bool:
     transport = protocol.transport
     if transport is None or transport.is_closing():
         return True
+    if protocol not in _ANSWERED and transport.get_extra_info("sslcontext") is not None:
+        return False
     raw = transport.get_extra_info("socket")
     if raw is None:  # pragma: no cover - every socket transport has one
         return False
@@ -224,6 +275,8 @@ class Transport:
         self._in_flight = 0
         self._idle: asyncio.Event | None = None  # set when the last call in flight ends
         self.closed = False
+        self._urls: dict[str, URL] = {}
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     def __repr__(self) -> str:
         return f"<Transport {self.base_url}>"
@@ -267,7 +320,7 @@ class Transport:
 
     # -- the call -----------------------------------------------------------------------------
 
-    async def request(self, call: Call[T]) -> T:
+    async def request(self, call: Call[T], wire: _Wire | None = None) -> T:
         """Run ``call`` within its budget and retry policy; return the decoded model.
 
         A booking POST (``call.late``) with an ``on_late_outcome`` hook runs in a task the
@@ -275,15 +328,36 @@ class Transport:
         answer with it: the caller's ``CancelledError`` propagates at once, the task reads on
         (within the call's budget, making no further attempt) and the reporter delivers what it
         learns. Without the hook (or before anything is written) cancellation acts in place.
+
+        The first attempt runs right here (one frame, :meth:`_send`, below it; no span when
+        telemetry records nothing); the retry loop, the late-outcome task and the unknown-outcome
+        report come in only when a call needs them.
         """
-        if call.late and self.reporter.on_late_outcome is not None:
+        if wire is None and call.late and self.reporter.on_late_outcome is not None:
             return await self._request_late(call)
-        return await self._request(call, None)
+        started = self.clock()
+        deadline = started + call.timeout
+        self._in_flight += 1
+        try:
+            try:
+                return await self._attempt(call, 1, deadline, wire, call.timeout)
+            except RocketLeadError as error:
+                failure = error  # handled below, outside this block: nothing chains to it
+            try:
+                return await self._after_failure(call, failure, started, wire)
+            finally:
+                # The error leaves through this frame: held here too, it would be a cycle
+                # (error -> traceback -> frame -> error) only the garbage collector frees.
+                del failure
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight and self._idle is not None:
+                self._idle.set()
 
     async def _request_late(self, call: Call[T]) -> T:
         wire = _Wire()
         started = self.clock()
-        task = self.reporter.spawn(self._request(call, wire))
+        task = self.reporter.spawn(self.request(call, wire))
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
@@ -324,20 +398,6 @@ class Transport:
         attempts = (*(call.history or ()), attempt)
         self.reporter.late(LateOutcome(call.request, booking, error, attempts))
 
-    async def _request(self, call: Call[T], wire: _Wire | None) -> T:
-        started = self.clock()
-        self._in_flight += 1
-        try:
-            try:
-                return await self._attempt(call, 1, started + call.timeout, wire)
-            except RocketLeadError as error:
-                failure = error  # handled below, outside this block: nothing chains to it
-            return await self._after_failure(call, failure, started, wire)
-        finally:
-            self._in_flight -= 1
-            if not self._in_flight and self._idle is not None:
-                self._idle.set()
-
     async def _after_failure(
         self, call: Call[T], failure: RocketLeadError, started: float, wire: _Wire | None
     ) -> T:
@@ -351,8 +411,9 @@ class Transport:
                 nonlocal earlier_unknown, latest
                 if wire is not None and wire.left:
                     raise latest  # the caller left: nothing more is sent for it
+                left = deadline - self.clock()
                 try:
-                    return await self._attempt(call, number, deadline, wire)
+                    return await self._attempt(call, number, deadline, wire, left)
                 except RocketLeadError as error:
                     latest = error
                     if deleted_after_unknown(method, error, earlier_unknown):
@@ -387,86 +448,131 @@ class Transport:
         finally:
             del failure
 
-    async def _attempt(
-        self, call: Call[T], number: int, deadline: float, wire: _Wire | None = None
+    def _attempt(
+        self, call: Call[T], number: int, deadline: float, wire: _Wire | None, left: float
+    ) -> Coroutine[Any, Any, T]:
+        """Attempt ``number`` of ``call`` with ``left`` seconds of its budget, in a telemetry
+        span only when one is recorded (not a coroutine: no frame of its own)."""
+        if self.telemetry.recording():
+            return self._traced(call, number, deadline, wire, left)
+        return self._send(call, number, deadline, wire, left, NOOP_ATTEMPT)
+
+    async def _traced(
+        self, call: Call[T], number: int, deadline: float, wire: _Wire | None, left: float
     ) -> T:
         with self.telemetry.attempt(call.method, call.path, self._host, self._port, number) as span:
-            return await self._send(call, number, deadline, span, wire)
+            return await self._send(call, number, deadline, wire, left, span)
 
     async def _send(
-        self, call: Call[T], number: int, deadline: float, span: Any, wire: _Wire | None
+        self,
+        call: Call[T],
+        number: int,
+        deadline: float,
+        wire: _Wire | None,
+        left: float,
+        span: Any,
     ) -> T:
         method, path = call.method, call.path
-        started = self.clock()
-        left = deadline - started
+        started = deadline - left
         if left <= 0:
             raise DeadlineExceeded(
                 "the call's time budget ran out", method=method, path=path, request_sent=False
             )
         limit = left
-        if call.retry.attempt_timeout is not None and call.retry.attempt_timeout < left:
-            limit = call.retry.attempt_timeout
+        attempt_timeout = call.retry.attempt_timeout
+        if attempt_timeout is not None and attempt_timeout < left:
+            limit = attempt_timeout
         session = self.session()
         body = None if call.body is None else _Body(call.body, wire, call.on_sent)
-        guard = TransportErrors(
-            method,
-            path,
-            body=body,
-            limit=limit,
-            budget=call.timeout,
-            budget_bound=limit >= left,
-            secret=self._secret,
-        )
+        failure: APIConnectionError | None = None
         try:
-            with guard:
-                async with session.request(
-                    method,
-                    URL(self.base_url + path, encoded=True),
-                    params=call.params,
-                    data=body,
-                    headers=self._headers if body is None else self._json_headers,
-                    # aiohttp rounds deadlines of timeouts >= ceil_threshold (5 s) up to the
-                    # next whole second of loop time: never, or a call overruns its budget.
-                    timeout=aiohttp.ClientTimeout(total=limit, ceil_threshold=math.inf),
-                    # Per request, so a user's session defaults cannot change what we see:
-                    allow_redirects=False,  # a 3xx to a POST is an answer, not a new request
-                    raise_for_status=False,
-                    auto_decompress=True,
-                    middlewares=(),  # a session middleware could repeat a booking POST
-                ) as response:
-                    if body is not None and not body.sent and _on_the_wire(response):
-                        # Bytes that arrived before the body was written cannot answer it.
-                        body.stale = True
-                        response.close()
-                    else:
-                        status = response.status
-                        span.status(status)
-                        raw = await self._read(response, method, path)
-                        headers = response.headers
+            async with session.request(
+                method,
+                self._url(path),
+                params=call.params,
+                data=body,
+                headers=self._headers if body is None else self._json_headers,
+                timeout=self._timeout(limit),
+                # Per request, so a user's session defaults cannot change what we see:
+                allow_redirects=False,  # a 3xx to a POST is an answer, not a new request
+                raise_for_status=False,
+                auto_decompress=True,
+                middlewares=(),  # a session middleware could repeat a booking POST
+            ) as response:
+                connection = response.connection
+                if connection is not None:
+                    _ANSWERED.add(connection.protocol)
+                if body is not None and not body.sent and _on_the_wire(response):
+                    # Bytes that arrived before the body was written cannot answer it.
+                    body.stale = True
+                    response.close()
+                else:
+                    status = response.status
+                    span.status(status)
+                    raw = await self._read(response, method, path)
+                    headers = response.headers
         except asyncio.CancelledError:
             if method == "POST" and body is not None and body.sent:
                 unknown = self._unknown(call, None, deadline - call.timeout)
                 self.reporter.unknown(unknown)
             raise
+        except Exception as exc:
+            # Mapped here, raised below, outside this block: raising it here would chain the
+            # raw exception as its __context__, frames and all.
+            failure = transport_error(
+                exc,
+                method,
+                path,
+                sent=None if body is None else body.sent,
+                limit=limit,
+                budget=call.timeout,
+                budget_bound=limit >= left,
+                secret=self._secret,
+            )
+            if failure is None:
+                raise  # ours (RocketLeadError) or a bug: unchanged
         finally:
             if wire is not None:
                 wire.on_wire = False  # answered, failed or cancelled: no longer in flight
         if body is not None and body.stale:
-            guard.error = APIConnectionError(
+            failure = APIConnectionError(
                 "the connection held unsolicited data, or the server had closed it, before "
                 "the request was written; nothing was sent",
                 method=method,
                 path=path,
                 request_sent=False,
             )
-        if guard.error is not None:
-            failed = (guard.error.transport_error or "").partition(":")[0]
-            self._log(method, path, failed or type(guard.error).__name__, number, started)
-            raise guard.error
+        if failure is not None:
+            failed = (failure.transport_error or "").partition(":")[0]
+            self._log(method, path, failed or type(failure).__name__, number, started)
+            raise failure
         self._log(method, path, status, number, started)
         if 200 <= status < 300:
             return self._decode(call, status, raw)
         raise status_error(method, path, status, raw, headers, secret=self._secret)
+
+    def _url(self, path: str) -> URL:
+        """The URL of ``path`` (already percent-encoded), parsed once per path: most calls
+        go to a handful of collection paths; ids make the rest, so the cache is bounded."""
+        url = self._urls.get(path)
+        if url is None:
+            if len(self._urls) >= _CACHED:
+                self._urls.clear()
+            url = self._urls[path] = URL(self.base_url + path, encoded=True)
+        return url
+
+    def _timeout(self, limit: float) -> aiohttp.ClientTimeout:
+        """aiohttp's timeout for an attempt of ``limit`` seconds, made once per value: a first
+        attempt's limit is its call's timeout (or attempt timeout), a per-client constant."""
+        timeout = self._timeouts.get(limit)
+        if timeout is None:
+            if len(self._timeouts) >= _CACHED:
+                self._timeouts.clear()
+            # aiohttp rounds deadlines of timeouts >= ceil_threshold (5 s) up to the next whole
+            # second of loop time: never, or a call overruns its budget.
+            timeout = aiohttp.ClientTimeout(total=limit, ceil_threshold=math.inf)
+            self._timeouts[limit] = timeout
+        return timeout
 
     def _log(self, method: str, path: str, result: object, number: int, started: float) -> None:
         if logger.isEnabledFor(logging.DEBUG):

@@ -16,9 +16,9 @@ import attrs
 
 from . import _json
 from ._convert import (
-    REQUEST_MODELS,
-    RESPONSE_MODELS,
     get_converter,
+    is_request_model,
+    is_response_model,
     structure,
     unstructure,
     wire_name,
@@ -28,11 +28,9 @@ __all__ = ["from_dict", "to_dict", "to_json"]
 
 T = TypeVar("T")
 
-_MODELS = frozenset(RESPONSE_MODELS + REQUEST_MODELS)
-
 
 def _check_model(cls: type[Any]) -> None:
-    if cls not in _MODELS:
+    if not (is_response_model(cls) or is_request_model(cls)):
         raise TypeError(f"{getattr(cls, '__name__', cls)!r} is not a rocketlead_async model")
 
 
@@ -57,7 +55,7 @@ def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
     _check_model(cls)
     if not isinstance(data, Mapping):
         raise TypeError(f"data must be a mapping, not {type(data).__name__}")
-    if cls in REQUEST_MODELS:
+    if is_request_model(cls):
         build = _BUILDERS.get(cls) or _BUILDERS.setdefault(cls, _request_builder(cls))
         built: T = build(data)
         return built

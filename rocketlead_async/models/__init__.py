@@ -1,4 +1,10 @@
-"""The typed models: snake_case attrs classes for the camelCase wire format."""
+"""The typed models: snake_case attrs classes for the camelCase wire format.
+
+The lookup and lead models are imported on first use (PEP 562): a client that books never
+needs them, and making attrs classes is most of what importing the SDK costs.
+"""
+
+from typing import TYPE_CHECKING, Any
 
 from ._base import Id
 from .availability import Availability, AvailabilityMeta, Slot, SlotKey
@@ -10,18 +16,51 @@ from .bookings import (
     SpecialType,
     TableSchemaField,
 )
-from .leads import LeadEntry, LeadRequest
-from .lookups import (
-    AppointmentType,
-    AppointmentTypeResourceMapping,
-    Calendar,
-    LeadState,
-    Resource,
-    ResourceCalendarMapping,
-    ResourceSlot,
-    ResourceSlotBlocker,
-    Table,
-)
+
+if TYPE_CHECKING:
+    from .leads import LeadEntry, LeadRequest
+    from .lookups import (
+        AppointmentType,
+        AppointmentTypeResourceMapping,
+        Calendar,
+        LeadState,
+        Resource,
+        ResourceCalendarMapping,
+        ResourceSlot,
+        ResourceSlotBlocker,
+        Table,
+    )
+
+LAZY = {
+    **dict.fromkeys(("LeadEntry", "LeadRequest"), "leads"),
+    **dict.fromkeys(
+        (
+            "AppointmentType",
+            "AppointmentTypeResourceMapping",
+            "Calendar",
+            "LeadState",
+            "Resource",
+            "ResourceCalendarMapping",
+            "ResourceSlot",
+            "ResourceSlotBlocker",
+            "Table",
+        ),
+        "lookups",
+    ),
+}
+"""Model name -> the module of this package that defines it (imported on first use)."""
+
+
+def __getattr__(name: str) -> Any:
+    module = LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AppointmentType",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
@@ -107,7 +107,7 @@ class Resource:
             on_sent=on_sent,
         )
 
-    async def _get(
+    def _get(
         self,
         path: str,
         cls: type[T],
@@ -115,13 +115,15 @@ class Resource:
         timeout: float | None,
         retry: RetryPolicy | None,
         params: Mapping[str, str] | None = None,
-    ) -> T:
+    ) -> Coroutine[Any, Any, T]:
+        """The GET of one ``cls``, for the resource method to await (no frame of its own: the
+        transport's coroutine is the next one down)."""
         call: Call[T] = self._call(
             "GET", path, _decoder(cls), timeout=timeout, retry=retry, params=params
         )
-        return await self._client._transport.request(call)
+        return self._client._transport.request(call)
 
-    async def _list(
+    def _list(
         self,
         path: str,
         cls: type[T],
@@ -129,13 +131,14 @@ class Resource:
         timeout: float | None,
         retry: RetryPolicy | None,
         params: Mapping[str, str] | None = None,
-    ) -> list[T]:
+    ) -> Coroutine[Any, Any, list[T]]:
+        """The GET of a list of ``cls`` (as :meth:`_get`)."""
         call: Call[list[T]] = self._call(
             "GET", path, _decoder(cls, many=True), timeout=timeout, retry=retry, params=params
         )
-        return await self._client._transport.request(call)
+        return self._client._transport.request(call)
 
-    async def _send(
+    def _send(
         self,
         method: str,
         path: str,
@@ -149,7 +152,8 @@ class Resource:
         history: Sequence[Attempt] | None = None,
         late: bool = False,
         on_sent: Callable[[], None] | None = None,
-    ) -> T:
+    ) -> Coroutine[Any, Any, T]:
+        """A request with a JSON ``body`` (encoded here, once), as :meth:`_get`."""
         call: Call[T] = self._call(
             method,
             path,
@@ -163,4 +167,4 @@ class Resource:
             late=late,
             on_sent=on_sent,
         )
-        return await self._client._transport.request(call)
+        return self._client._transport.request(call)

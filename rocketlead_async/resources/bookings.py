@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Protocol
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from .._convert import unstructure
 from .._retry import RetryPolicy
 from ..errors import BookingOutcomeUnknown
 from ..models import Attempt, Booking, BookingRequest
-from ..recovery import BookingClient, BookingOutcome, SlotRecovery, book
 from ._base import Host, Resource, path_id
+
+if TYPE_CHECKING:
+    # Not imported with the SDK (its classes cost about a fifth of the import): on the first
+    # book(), or with whichever of its public names the application uses first.
+    from ..recovery import BookingClient, BookingOutcome, SlotRecovery
+
+    class _BookingHost(Host, BookingClient, Protocol):
+        """A client as this namespace and ``book()`` use it (``seat_claims`` included)."""
+
 
 __all__ = ["BookingsResource"]
 
 _COLLECTION = "/connect/calendar_bookings/"
-
-
-class _BookingHost(Host, BookingClient, Protocol):
-    """A client as this namespace and ``book()`` use it (``seat_claims`` included)."""
 
 
 class BookingsResource(Resource):
@@ -88,7 +93,7 @@ class BookingsResource(Resource):
     ) -> BookingOutcome:
         """Book ``request``, recovering from the slot-fill race (see :class:`SlotRecovery`)."""
         client = self._client
-        return await book(
+        return await _book()(
             client,
             request,
             recovery=recovery,
@@ -99,6 +104,15 @@ class BookingsResource(Resource):
             telemetry=client._transport.telemetry,
             reporter=client._transport.reporter,
         )
+
+
+@functools.cache
+def _book() -> Callable[..., Awaitable[BookingOutcome]]:
+    """``recovery.book``, imported on the first ``book()`` (an import statement in the
+    method would run the import machinery on every call)."""
+    from ..recovery import book
+
+    return book
 
 
 def _none(_data: object) -> None:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import models
 from .._convert import unstructure
 from .._retry import RetryPolicy
 from .._validate import check_json
-from ..models import LeadEntry, LeadRequest
 from ._base import Resource, path_id
+
+if TYPE_CHECKING:
+    # The models load on the namespace's first call (models.LAZY), not with the SDK.
+    from ..models import LeadEntry, LeadRequest
 
 __all__ = ["LeadsResource"]
 
@@ -28,12 +32,12 @@ class LeadsResource(Resource):
     ) -> LeadEntry:
         """Create one lead. RocketLead does not dedupe: a POST that may have committed is never
         repeated; it raises :class:`OutcomeUnknownError` carrying the request instead."""
-        if not isinstance(request, LeadRequest):
+        if not isinstance(request, models.LeadRequest):
             raise TypeError(f"request must be a LeadRequest, not {type(request).__name__}")
         return await self._send(
             "POST",
             _COLLECTION,
-            LeadEntry,
+            models.LeadEntry,
             unstructure(request),
             timeout=timeout,
             retry=retry,
@@ -61,5 +65,11 @@ class LeadsResource(Resource):
             raise TypeError("patch keys must be strings (wire names such as 'leadStateId')")
         check_json(patch, "patch")
         return await self._send(
-            "PATCH", path, LeadEntry, dict(patch), timeout=timeout, retry=retry, request=patch
+            "PATCH",
+            path,
+            models.LeadEntry,
+            dict(patch),
+            timeout=timeout,
+            retry=retry,
+            request=patch,
         )

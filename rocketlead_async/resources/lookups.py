@@ -3,21 +3,25 @@ the two many-to-many mappings. The docs say to cache them: they rarely change.""
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
+from .. import models
 from .._retry import RetryPolicy
-from ..models import (
-    AppointmentType,
-    AppointmentTypeResourceMapping,
-    Calendar,
-    Resource,
-    ResourceCalendarMapping,
-    ResourceSlot,
-    ResourceSlotBlocker,
-    Table,
-)
 from ._base import Resource as _Resource
 from ._base import path_id, query_id
+
+if TYPE_CHECKING:
+    # The models load on a namespace's first call (models.LAZY), not with the SDK.
+    from ..models import (
+        AppointmentType,  # noqa: F401 - a generic base's argument (a string)
+        AppointmentTypeResourceMapping,
+        Calendar,  # noqa: F401 - a generic base's argument (a string)
+        Resource,  # noqa: F401 - a generic base's argument (a string)
+        ResourceCalendarMapping,
+        ResourceSlot,
+        ResourceSlotBlocker,
+        Table,  # noqa: F401 - a generic base's argument (a string)
+    )
 
 __all__ = [
     "AppointmentTypeResourceMappingsResource",
@@ -34,11 +38,18 @@ __all__ = [
 M = TypeVar("M")
 
 
-class CollectionResource(_Resource, Generic[M]):
-    """A ``GET collection/`` + ``GET collection/{id}`` pair."""
-
+class _Lookup(_Resource, Generic[M]):
     _path: str
-    _model: type[M]
+    _model_name: str  # in rocketlead_async.models
+
+    @property
+    def _model(self) -> type[M]:
+        model: type[M] = getattr(models, self._model_name)
+        return model
+
+
+class CollectionResource(_Lookup[M]):
+    """A ``GET collection/`` + ``GET collection/{id}`` pair."""
 
     async def list(
         self, *, timeout: float | None = None, retry: RetryPolicy | None = None
@@ -53,38 +64,35 @@ class CollectionResource(_Resource, Generic[M]):
         return await self._get(self._path + path_id(id), self._model, timeout=timeout, retry=retry)
 
 
-class CalendarsResource(CollectionResource[Calendar]):
+class CalendarsResource(CollectionResource["Calendar"]):
     """``/connect/calendar/`` (singular, as documented)."""
 
     _path = "/connect/calendar/"
-    _model = Calendar
+    _model_name = "Calendar"
 
 
-class ResourcesResource(CollectionResource[Resource]):
+class ResourcesResource(CollectionResource["Resource"]):
     """``/connect/resources/``."""
 
     _path = "/connect/resources/"
-    _model = Resource
+    _model_name = "Resource"
 
 
-class AppointmentTypesResource(CollectionResource[AppointmentType]):
+class AppointmentTypesResource(CollectionResource["AppointmentType"]):
     """``/connect/appointment_types/``."""
 
     _path = "/connect/appointment_types/"
-    _model = AppointmentType
+    _model_name = "AppointmentType"
 
 
-class TablesResource(CollectionResource[Table]):
+class TablesResource(CollectionResource["Table"]):
     """``/connect/tables/``: lead pools with their lead states."""
 
     _path = "/connect/tables/"
-    _model = Table
+    _model_name = "Table"
 
 
-class _FilteredListResource(_Resource, Generic[M]):
-    _path: str
-    _model: type[M]
-
+class _FilteredListResource(_Lookup[M]):
     async def _filtered(
         self,
         filters: dict[str, str | None],
@@ -97,11 +105,11 @@ class _FilteredListResource(_Resource, Generic[M]):
         )
 
 
-class ResourceSlotsResource(_FilteredListResource[ResourceSlot]):
+class ResourceSlotsResource(_FilteredListResource["ResourceSlot"]):
     """``/connect/resource_slots/?calendarId=``: recurring bookable windows."""
 
     _path = "/connect/resource_slots/"
-    _model = ResourceSlot
+    _model_name = "ResourceSlot"
 
     async def list(
         self, *, calendar_id: str, timeout: float | None = None, retry: RetryPolicy | None = None
@@ -110,11 +118,11 @@ class ResourceSlotsResource(_FilteredListResource[ResourceSlot]):
         return await self._filtered({"calendarId": calendar_id}, timeout, retry)
 
 
-class ResourceSlotBlockersResource(_FilteredListResource[ResourceSlotBlocker]):
+class ResourceSlotBlockersResource(_FilteredListResource["ResourceSlotBlocker"]):
     """``/connect/resource_slot_blockers/?calendarId=``: vacations, holidays, closures."""
 
     _path = "/connect/resource_slot_blockers/"
-    _model = ResourceSlotBlocker
+    _model_name = "ResourceSlotBlocker"
 
     async def list(
         self, *, calendar_id: str, timeout: float | None = None, retry: RetryPolicy | None = None
@@ -123,11 +131,11 @@ class ResourceSlotBlockersResource(_FilteredListResource[ResourceSlotBlocker]):
         return await self._filtered({"calendarId": calendar_id}, timeout, retry)
 
 
-class ResourceCalendarMappingsResource(_FilteredListResource[ResourceCalendarMapping]):
+class ResourceCalendarMappingsResource(_FilteredListResource["ResourceCalendarMapping"]):
     """``/connect/resource_calendar_mappings/``: which resource serves which calendar."""
 
     _path = "/connect/resource_calendar_mappings/"
-    _model = ResourceCalendarMapping
+    _model_name = "ResourceCalendarMapping"
 
     async def list(
         self,
@@ -144,12 +152,12 @@ class ResourceCalendarMappingsResource(_FilteredListResource[ResourceCalendarMap
 
 
 class AppointmentTypeResourceMappingsResource(
-    _FilteredListResource[AppointmentTypeResourceMapping]
+    _FilteredListResource["AppointmentTypeResourceMapping"]
 ):
     """``/connect/appointment_type_resource_mappings/``: which resource offers which type."""
 
     _path = "/connect/appointment_type_resource_mappings/"
-    _model = AppointmentTypeResourceMapping
+    _model_name = "AppointmentTypeResourceMapping"
 
     async def list(
         self,

@@ -1,0 +1,1 @@
+"""Recovery from lost slot races, and the seat claims that spread callers over free seats."""

@@ -1,4 +1,4 @@
-"""``client.bookings.book`` against FakeRocketLead: races, pickers, confirm, events."""
+"""``client.bookings.book`` against FakeRocketLead: lost races, pickers, confirm, events."""
 
 from __future__ import annotations
 
@@ -12,31 +12,30 @@ import pytest
 import rocketlead_async as rl
 from rocketlead_async.recovery import rank_candidates
 from rocketlead_async.testing import DemoOrg, FakeRocketLead
-
-from ._support import (
+from tests.helpers.demo import (
     ANNA,
     AVAILABILITY,
     BEN,
     BOOKINGS,
     POPULAR,
-    Events,
     berlin,
     bookings_named,
     trainer_request,
     unrace,
     where,
 )
+from tests.helpers.recorders import Events
 
 Kind = rl.RecoveryEventKind
 WINDOW = timedelta(hours=3)  # SlotRecovery's default
 
 
 async def bookable_now(
-    client: rl.RocketLeadClient, request: rl.BookingRequest, window: timedelta
+    fake_client: rl.RocketLeadClient, request: rl.BookingRequest, window: timedelta
 ) -> list[rl.Slot]:
     """What a fresh availability fetch offers around ``request`` (same type and duration)."""
     assert request.appointment_type_id is not None
-    availability = await client.availability.get(
+    availability = await fake_client.availability.get(
         calendar_id=request.calendar_id,
         appointment_type_id=request.appointment_type_id,
         start=request.start - window,
@@ -46,10 +45,12 @@ async def bookable_now(
 
 
 async def test_the_requested_slot_is_booked_without_recovery(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg, events: Events
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg, events: Events
 ) -> None:
     request = trainer_request(demo)
-    outcome = await client.bookings.book(request, recovery=rl.SlotRecovery(on_event=events.hook))
+    outcome = await fake_client.bookings.book(
+        request, recovery=rl.SlotRecovery(on_event=events.hook)
+    )
     assert where(outcome.booking) == where(request)
     assert outcome.recovered is False
     assert outcome.original_request is request
@@ -60,7 +61,7 @@ async def test_the_requested_slot_is_booked_without_recovery(
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync_hook", "async_hook"])
 async def test_one_race_then_the_nearest_slot(
-    client: rl.RocketLeadClient,
+    fake_client: rl.RocketLeadClient,
     fake: FakeRocketLead,
     demo: DemoOrg,
     events: Events,
@@ -69,7 +70,9 @@ async def test_one_race_then_the_nearest_slot(
     fake.race_next_bookings(1)
     request = trainer_request(demo)
     hook = events.async_hook if asynchronous else events.hook
-    outcome = await client.bookings.book(request, recovery=rl.SlotRecovery(on_event=hook, spread=1))
+    outcome = await fake_client.bookings.book(
+        request, recovery=rl.SlotRecovery(on_event=hook, spread=1)
+    )
 
     # Ben's 14:30 and 15:30 overlap the raced 15:00; 14:00 and 16:00 tie, the earlier wins.
     assert where(outcome.booking) == (demo.mitte_trainer_ids[BEN], berlin(24, 14))
@@ -109,7 +112,7 @@ async def test_one_race_then_the_nearest_slot(
 
 
 async def test_races_on_every_candidate_exhaust_with_fresh_alternatives(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg, events: Events
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg, events: Events
 ) -> None:
     def race_then_free(event: rl.RecoveryEvent) -> None:
         events.hook(event)
@@ -119,7 +122,7 @@ async def test_races_on_every_candidate_exhaust_with_fresh_alternatives(
     fake.race_next_bookings(3)
     request = trainer_request(demo)
     with pytest.raises(rl.SlotRecoveryExhausted) as caught:
-        await client.bookings.book(request, recovery=rl.SlotRecovery(on_event=race_then_free))
+        await fake_client.bookings.book(request, recovery=rl.SlotRecovery(on_event=race_then_free))
 
     exhausted = caught.value
     assert exhausted.reason == "max_attempts"
@@ -132,7 +135,7 @@ async def test_races_on_every_candidate_exhaust_with_fresh_alternatives(
     assert fake.request_count(AVAILABILITY) == 3
 
     # Fresh, ranked, and without the tried slots, although these are bookable again.
-    fresh = await bookable_now(client, request, WINDOW)
+    fresh = await bookable_now(fake_client, request, WINDOW)
     assert set(tried) <= {where(s) for s in fresh}
     expected = [s for s in rank_candidates("nearest", request, fresh) if where(s) not in tried]
     assert list(exhausted.alternatives) == expected
@@ -160,11 +163,11 @@ async def test_races_on_every_candidate_exhaust_with_fresh_alternatives(
 
 
 async def test_the_pinned_resource_is_kept(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     # Anna is already booked at the popular hour; unpinned, Ben's 15:00 would be nearest.
-    request = trainer_request(demo, ANNA)
-    outcome = await client.bookings.book(
+    request = trainer_request(demo, trainer=ANNA)
+    outcome = await fake_client.bookings.book(
         request, recovery=rl.SlotRecovery(pin_resource=True, spread=1)
     )
     assert where(outcome.booking) == (demo.mitte_trainer_ids[ANNA], berlin(24, 14))
@@ -181,7 +184,7 @@ async def test_the_pinned_resource_is_kept(
     ],
 )
 async def test_each_named_pickers_choice(
-    client: rl.RocketLeadClient,
+    fake_client: rl.RocketLeadClient,
     fake: FakeRocketLead,
     demo: DemoOrg,
     picker: rl.recovery.PickerName,
@@ -190,19 +193,19 @@ async def test_each_named_pickers_choice(
     booked: tuple[int, object],
 ) -> None:
     fake.race_next_bookings(1 if race else 0)
-    outcome = await client.bookings.book(
-        trainer_request(demo, trainer), recovery=rl.SlotRecovery(picker=picker, spread=1)
+    outcome = await fake_client.bookings.book(
+        trainer_request(demo, trainer=trainer), recovery=rl.SlotRecovery(picker=picker, spread=1)
     )
     resource, start = booked
     assert where(outcome.booking) == (demo.mitte_trainer_ids[resource], start)
 
 
 async def test_same_time_any_resource_gives_up_when_the_hour_is_full(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     fake.race_next_bookings(1)  # Ben's seat goes; Anna's was gone already
     with pytest.raises(rl.SlotRecoveryExhausted) as caught:
-        await client.bookings.book(
+        await fake_client.bookings.book(
             trainer_request(demo), recovery=rl.SlotRecovery(picker="same_time_any_resource")
         )
     assert caught.value.reason == "no_candidate"
@@ -211,29 +214,29 @@ async def test_same_time_any_resource_gives_up_when_the_hour_is_full(
 
 
 async def test_window_and_bounds_limit_the_search(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     fake.race_next_bookings(1)
     # Nearest would be 14:00; not_before excludes it, not_after excludes 16:30 and later.
     policy = rl.SlotRecovery(not_before=berlin(24, 14, 30), not_after=berlin(24, 17), spread=1)
-    outcome = await client.bookings.book(trainer_request(demo), recovery=policy)
+    outcome = await fake_client.bookings.book(trainer_request(demo), recovery=policy)
     assert where(outcome.booking) == (demo.mitte_trainer_ids[BEN], berlin(24, 16))
 
 
 async def test_a_narrow_window_has_no_candidate(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     fake.race_next_bookings(1)
     # Within 30 minutes every slot overlaps a 15:00 booking.
     policy = rl.SlotRecovery(window=timedelta(minutes=30))
     with pytest.raises(rl.SlotRecoveryExhausted) as caught:
-        await client.bookings.book(trainer_request(demo), recovery=policy)
+        await fake_client.bookings.book(trainer_request(demo), recovery=policy)
     assert caught.value.reason == "no_candidate"
     assert caught.value.alternatives == ()
 
 
 async def test_a_callable_picker_gets_the_original_and_ranked_candidates(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     seen: list[tuple[rl.BookingRequest, list[rl.Slot]]] = []
 
@@ -243,7 +246,7 @@ async def test_a_callable_picker_gets_the_original_and_ranked_candidates(
 
     fake.race_next_bookings(1)
     request = trainer_request(demo)
-    outcome = await client.bookings.book(request, recovery=rl.SlotRecovery(picker=latest))
+    outcome = await fake_client.bookings.book(request, recovery=rl.SlotRecovery(picker=latest))
 
     [(given, candidates)] = seen
     assert given is request
@@ -255,7 +258,7 @@ async def test_a_callable_picker_gets_the_original_and_ranked_candidates(
 
 
 async def test_a_callable_picker_returning_none_gives_up(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg, events: Events
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg, events: Events
 ) -> None:
     offered: list[rl.Slot] = []
 
@@ -265,7 +268,7 @@ async def test_a_callable_picker_returning_none_gives_up(
 
     fake.race_next_bookings(1)
     with pytest.raises(rl.SlotRecoveryExhausted) as caught:
-        await client.bookings.book(
+        await fake_client.bookings.book(
             trainer_request(demo), recovery=rl.SlotRecovery(picker=refuse, on_event=events.hook)
         )
     assert caught.value.reason == "no_candidate"
@@ -276,16 +279,16 @@ async def test_a_callable_picker_returning_none_gives_up(
 
 
 async def test_spread_picks_among_the_k_best_by_free_seats_with_the_seeded_rng(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     request = trainer_request(demo)
     fake.fill_slot(demo.mitte_trainer_ids[BEN], request.start, request.end)
-    ranked = rank_candidates("nearest", request, await bookable_now(client, request, WINDOW))
+    ranked = rank_candidates("nearest", request, await bookable_now(fake_client, request, WINDOW))
     best = ranked[:3]
     picks = set()
     for seed in range(8):
         policy = rl.SlotRecovery(spread=3, rng=random.Random(seed))
-        outcome = await client.bookings.book(request, recovery=policy)
+        outcome = await fake_client.bookings.book(request, recovery=policy)
         seats = [slot.max_parallel_bookings - slot.current_bookings for slot in best]
         expected = random.Random(seed).choices(best, weights=seats)[0]
         assert where(outcome.booking) == where(expected)
@@ -296,7 +299,7 @@ async def test_spread_picks_among_the_k_best_by_free_seats_with_the_seeded_rng(
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync_confirm", "async_confirm"])
 async def test_confirm_refusing_books_nothing_and_returns_the_alternatives(
-    client: rl.RocketLeadClient,
+    fake_client: rl.RocketLeadClient,
     fake: FakeRocketLead,
     demo: DemoOrg,
     events: Events,
@@ -317,7 +320,7 @@ async def test_confirm_refusing_books_nothing_and_returns_the_alternatives(
         confirm=async_no if asynchronous else no, on_event=events.hook, spread=1
     )
     with pytest.raises(rl.SlotRecoveryExhausted) as caught:
-        await client.bookings.book(request, recovery=policy)
+        await fake_client.bookings.book(request, recovery=policy)
 
     [(original, alternative)] = asked
     assert original is request
@@ -331,7 +334,7 @@ async def test_confirm_refusing_books_nothing_and_returns_the_alternatives(
 
 
 async def test_confirm_accepting_books_the_alternative(
-    client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
     asked: list[rl.Slot] = []
 
@@ -340,12 +343,12 @@ async def test_confirm_accepting_books_the_alternative(
         return True
 
     request = trainer_request(demo)
-    assert (await client.bookings.book(request, recovery=rl.SlotRecovery(confirm=yes))).booking
+    assert (await fake_client.bookings.book(request, recovery=rl.SlotRecovery(confirm=yes))).booking
     assert asked == []  # the requested slot itself needs no confirmation
 
     fake.race_next_bookings(1)
     later = trainer_request(demo, start=berlin(24, 10), name="Second caller")
-    outcome = await client.bookings.book(later, recovery=rl.SlotRecovery(confirm=yes))
+    outcome = await fake_client.bookings.book(later, recovery=rl.SlotRecovery(confirm=yes))
     [alternative] = asked
     assert where(outcome.booking) == where(alternative)
     assert outcome.recovered is True
@@ -353,7 +356,7 @@ async def test_confirm_accepting_books_the_alternative(
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync_hook", "async_hook"])
 async def test_a_failing_on_event_does_not_break_booking(
-    client: rl.RocketLeadClient,
+    fake_client: rl.RocketLeadClient,
     fake: FakeRocketLead,
     demo: DemoOrg,
     caplog: pytest.LogCaptureFixture,
@@ -368,7 +371,7 @@ async def test_a_failing_on_event_does_not_break_booking(
     fake.race_next_bookings(1)
     policy = rl.SlotRecovery(on_event=async_broken if asynchronous else broken)
     with caplog.at_level(logging.ERROR, logger="rocketlead_async"):
-        outcome = await client.bookings.book(trainer_request(demo), recovery=policy)
+        outcome = await fake_client.bookings.book(trainer_request(demo), recovery=policy)
     assert outcome.recovered is True
     assert bookings_named(fake, "Caller") == [outcome.booking.id]
     failures = [r for r in caplog.records if "on_event failed" in r.getMessage()]

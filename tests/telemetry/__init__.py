@@ -1,0 +1,1 @@
+"""OpenTelemetry spans and metrics: what they record, and that they hold no secrets."""

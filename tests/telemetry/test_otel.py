@@ -1,9 +1,9 @@
-"""OpenTelemetry: spans per HTTP attempt and per book(), metrics; no secrets or personal data."""
+"""OpenTelemetry: spans per HTTP attempt (on canned answers) and per book() (against the fake),
+metrics; no secrets or personal data in any of them."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,8 +20,10 @@ from opentelemetry.trace import SpanKind, StatusCode
 import rocketlead_async as rl
 from rocketlead_async import _telemetry
 from rocketlead_async.testing import FakeRocketLead, Fault
-
-BOOKINGS = "POST /connect/calendar_bookings/"
+from tests.helpers.bodies import envelope
+from tests.helpers.clients import TOKEN, MakeClient
+from tests.helpers.demo import AVAILABILITY, BOOKINGS
+from tests.helpers.scripted import ScriptedServer
 
 
 class Otel:
@@ -37,6 +39,7 @@ class Otel:
 
     def points(self, name: str) -> list[Any]:
         data = self.metrics.get_metrics_data()
+        assert data is not None
         return [
             point
             for resource in data.resource_metrics
@@ -47,24 +50,21 @@ class Otel:
         ]
 
     def total(self, name: str) -> float:
-        return sum(point.value for point in self.points(name))
+        return float(sum(point.value for point in self.points(name)))
 
 
 @pytest.fixture
 def otel() -> Otel:
+    """In-memory span and metric exporters."""
     return Otel()
 
 
 @pytest.fixture
-async def client(otel: Otel, fake_rocketlead: FakeRocketLead) -> AsyncIterator[rl.RocketLeadClient]:
-    async with rl.RocketLeadClient(
-        fake_rocketlead.tokens.admin,
-        base_url=fake_rocketlead.url,
-        retry=rl.RetryPolicy(initial_backoff=0, max_backoff=0),
-        tracer_provider=otel.tracer_provider,
-        meter_provider=otel.meter_provider,
-    ) as client:
-        yield client
+def otel_client(otel: Otel, make_fake_client: MakeClient) -> rl.RocketLeadClient:
+    """An admin client of ``fake`` reporting to ``otel``, on the fake clock."""
+    return make_fake_client(
+        tracer_provider=otel.tracer_provider, meter_provider=otel.meter_provider
+    )
 
 
 async def _bookable(client: rl.RocketLeadClient, fake: FakeRocketLead) -> rl.BookingRequest:
@@ -84,18 +84,23 @@ async def _bookable(client: rl.RocketLeadClient, fake: FakeRocketLead) -> rl.Boo
 
 
 async def test_one_client_span_per_attempt_with_http_semantic_conventions(
-    otel: Otel, client: rl.RocketLeadClient, fake_rocketlead: FakeRocketLead
+    otel: Otel, make_client: MakeClient, server: ScriptedServer
 ) -> None:
-    fake_rocketlead.faults.add("GET /connect/calendar/{id}", Fault.status(503), times=1)
-    calendar_id = fake_rocketlead.demo.mitte_calendar_id
-    await client.calendars.get(calendar_id)
+    server.get("/connect/calendar/cal_1", status=503, payload=envelope(503, "Unavailable"))
+    server.get("/connect/calendar/cal_1", payload={"id": "cal_1"})
+    client = make_client(
+        base_url=server.url,
+        tracer_provider=otel.tracer_provider,
+        meter_provider=otel.meter_provider,
+    )
+    await client.calendars.get("cal_1")
     failed, ok = otel.finished()
     for span in (failed, ok):
         assert span.kind is SpanKind.CLIENT
         assert span.name == "GET /connect/calendar/{id}"
         assert span.attributes["http.request.method"] == "GET"
         assert span.attributes["server.address"] == "127.0.0.1"
-        assert span.attributes["server.port"] == int(fake_rocketlead.url.rsplit(":", 1)[1])
+        assert span.attributes["server.port"] == int(server.url.rsplit(":", 1)[1])
         assert span.attributes["url.template"] == "/connect/calendar/{id}"
     assert failed.attributes["http.response.status_code"] == 503
     assert failed.attributes["error.type"] == "503"
@@ -109,35 +114,36 @@ async def test_one_client_span_per_attempt_with_http_semantic_conventions(
     assert duration.attributes["url.template"] == "/connect/calendar/{id}"
 
 
-async def test_a_connection_failure_has_an_error_type(otel: Otel) -> None:
-    async with rl.RocketLeadClient(
-        "rocketlead_live_" + "a" * 64,
-        base_url="http://127.0.0.1:9",  # nothing listens
+async def test_a_connection_failure_has_an_error_type(
+    otel: Otel, make_client: MakeClient, closed_port: int
+) -> None:
+    client = make_client(
+        base_url=f"http://127.0.0.1:{closed_port}",
         retry=rl.NO_RETRY,
         tracer_provider=otel.tracer_provider,
         meter_provider=otel.meter_provider,
-    ) as client:
-        with pytest.raises(rl.APIConnectionError):
-            await client.calendars.list()
+    )
+    with pytest.raises(rl.APIConnectionError):
+        await client.calendars.list()
     (span,) = otel.finished()
     assert span.attributes["error.type"] == "APIConnectionError"
     assert "http.response.status_code" not in span.attributes
 
 
 async def test_book_has_a_parent_span_with_recovery_steps_as_events(
-    otel: Otel, client: rl.RocketLeadClient, fake_rocketlead: FakeRocketLead
+    otel: Otel, otel_client: rl.RocketLeadClient, fake: FakeRocketLead
 ) -> None:
-    request = await _bookable(client, fake_rocketlead)
+    request = await _bookable(otel_client, fake)
     otel.spans.clear()
-    fake_rocketlead.race_next_bookings(1)
-    outcome = await client.bookings.book(request, recovery=rl.SlotRecovery(spread=1))
+    fake.race_next_bookings(1)
+    outcome = await otel_client.bookings.book(request, recovery=rl.SlotRecovery(spread=1))
     assert outcome.recovered
     spans = otel.finished()
     (book,) = [s for s in spans if s.name == "rocketlead.book"]
     children = [s for s in spans if s is not book]
     assert [s.name for s in children] == [
         BOOKINGS,
-        "GET /connect/availability/",
+        AVAILABILITY,
         BOOKINGS,
     ]
     assert all(s.parent is not None and s.parent.span_id == book.context.span_id for s in children)
@@ -158,12 +164,12 @@ async def test_book_has_a_parent_span_with_recovery_steps_as_events(
 
 
 async def test_unknown_outcomes_are_counted_and_the_book_span_says_so(
-    otel: Otel, client: rl.RocketLeadClient, fake_rocketlead: FakeRocketLead
+    otel: Otel, otel_client: rl.RocketLeadClient, fake: FakeRocketLead
 ) -> None:
-    request = await _bookable(client, fake_rocketlead)
-    fake_rocketlead.faults.add(BOOKINGS, Fault.drop_after_commit())
+    request = await _bookable(otel_client, fake)
+    fake.faults.add(BOOKINGS, Fault.drop_after_commit())
     with pytest.raises(rl.BookingOutcomeUnknown):
-        await client.bookings.book(request)
+        await otel_client.bookings.book(request)
     (book,) = [s for s in otel.finished() if s.name == "rocketlead.book"]
     assert book.attributes["rocketlead.book.outcome"] == "unknown"
     assert book.status.status_code is StatusCode.ERROR
@@ -171,21 +177,23 @@ async def test_unknown_outcomes_are_counted_and_the_book_span_says_so(
 
 
 async def test_no_token_body_or_personal_data_in_any_attribute(
-    otel: Otel, client: rl.RocketLeadClient, fake_rocketlead: FakeRocketLead
+    otel: Otel, otel_client: rl.RocketLeadClient, fake: FakeRocketLead
 ) -> None:
-    request = await _bookable(client, fake_rocketlead)
-    fake_rocketlead.race_next_bookings(1)
-    await client.bookings.book(request)
-    fake_rocketlead.faults.add(BOOKINGS, Fault.status(400))
+    request = await _bookable(otel_client, fake)
+    fake.race_next_bookings(1)
+    await otel_client.bookings.book(request)
+    fake.faults.add(BOOKINGS, Fault.status(400))
     with pytest.raises(rl.BadRequestError):
-        await client.bookings.create(request)
+        await otel_client.bookings.create(request)
     exported: list[Any] = []
     for span in otel.finished():
         exported += [span.name, dict(span.attributes or {})]
         exported += [(e.name, dict(e.attributes or {})) for e in span.events]
-    data = otel.metrics.get_metrics_data().to_json()
+    metrics = otel.metrics.get_metrics_data()
+    assert metrics is not None
+    data = metrics.to_json()
     text = json.dumps(exported, default=str) + data
-    for secret in (fake_rocketlead.tokens.admin, "Erika", "Mustermann", "calendarId", "?"):
+    for secret in (fake.tokens.admin, "Erika", "Mustermann", "calendarId", "?"):
         assert secret not in text
 
 
@@ -195,9 +203,8 @@ def test_switched_off_or_absent_telemetry_is_the_shared_no_op(
     assert _telemetry.make_telemetry(False) is _telemetry.NOOP
     monkeypatch.setenv("ROCKETLEAD_OTEL", "off")
     assert _telemetry.make_telemetry() is _telemetry.NOOP
-    assert rl.RocketLeadClient("rocketlead_live_" + "a" * 64)._transport.telemetry is (
-        _telemetry.NOOP
-    )
+    # Private: no public view tells which telemetry a client was given.
+    assert rl.RocketLeadClient(TOKEN)._transport.telemetry is _telemetry.NOOP
     noop = _telemetry.NOOP
     # The no-op path hands out the same objects every time: nothing is allocated per call.
     assert noop.attempt("GET", "/p", "h", None, 1) is noop.attempt("POST", "/q", "h", 1, 2)

@@ -7,6 +7,7 @@ import threading
 
 import rocketlead_async as rl
 from rocketlead_async.desk import BookingDesk
+from tests.helpers.clients import TOKEN
 
 
 def test_aclose_returns_when_a_tracked_task_finished_this_turn() -> None:
@@ -15,13 +16,15 @@ def test_aclose_returns_when_a_tracked_task_finished_this_turn() -> None:
     finished tasks does not yield), so the test runs aclose() in a thread it can give up on."""
 
     async def scenario() -> None:
-        async with rl.RocketLeadClient("rocketlead_test_x") as client:
+        # A loop of its own (in a thread), so no fixture's client: this one does no I/O.
+        async with rl.RocketLeadClient(TOKEN) as client:
             desk = BookingDesk(
                 client,
                 calendar=rl.Calendar(id=rl.Id("cal_berlin"), tzdata="Europe/Berlin"),
                 appointment_type_id="apt_trial",
             )
             finished = asyncio.get_running_loop().create_future()
+            # Private: no public call leaves a tracked task finished but not yet called back.
             desk._track(finished)
             finished.set_result(None)
             await desk.aclose()

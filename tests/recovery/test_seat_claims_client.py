@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 import redis.asyncio as aioredis
@@ -12,18 +11,8 @@ from redis.backoff import NoBackoff
 
 import rocketlead_async as rl
 from rocketlead_async.claims import RedisSeatClaims
-
-from .test_fallback import silent_port, silent_redis  # noqa: F401  (fixtures)
-from .test_protocol import CAL, HOUR, T0, slot
-
-TOKEN = "rocketlead_" + "x" * 32
-
-
-def closed_port() -> int:
-    """A loopback port nobody listens on: connections are refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.helpers.claims import CAL, HOUR, T0, slot
+from tests.helpers.clients import TOKEN
 
 
 def test_anything_but_seat_claims_is_refused_naming_the_field() -> None:
@@ -38,9 +27,9 @@ async def test_each_client_has_its_own_claims_and_derived_clients_share_them() -
         assert one.with_options(timeout=3).seat_claims is one.seat_claims
 
 
-async def test_closing_the_client_waits_for_claim_writes_under_way() -> None:
+async def test_closing_the_client_waits_for_claim_writes_under_way(closed_port: int) -> None:
     # No retries of the connection: refused at once.
-    redis = aioredis.Redis(host="127.0.0.1", port=closed_port(), retry=Retry(NoBackoff(), 0))
+    redis = aioredis.Redis(host="127.0.0.1", port=closed_port, retry=Retry(NoBackoff(), 0))
     claims = RedisSeatClaims(redis)
     try:
         client = rl.RocketLeadClient(TOKEN, seat_claims=claims)
@@ -53,7 +42,7 @@ async def test_closing_the_client_waits_for_claim_writes_under_way() -> None:
 
 
 async def test_a_cancelled_pick_gives_its_seat_back(
-    silent_redis: aioredis.Redis,  # noqa: F811
+    silent_redis: aioredis.Redis,
 ) -> None:
     claims = RedisSeatClaims(silent_redis, call_timeout=0.5)
     full = slot(T0, seats=1)

@@ -1,21 +1,24 @@
-"""Status codes and unreadable bodies become typed errors, never raw decoder exceptions."""
+"""Status codes and unreadable bodies become typed errors, never raw decoder exceptions; a
+status that says nothing was done is answered once."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import cattrs
 import pytest
-from aiohttp import web
-from aioresponses import aioresponses
 
 import rocketlead_async as rl
-
-from ._support import Loopback, booking_request, calls, envelope, lead_request, url
+from tests.helpers.bodies import booking_request, envelope, lead_request
+from tests.helpers.clients import MakeClient
+from tests.helpers.recorders import Unknowns
+from tests.helpers.scripted import ScriptedServer
 
 CAL = "/connect/calendar/cal_berlin"
+BOOKINGS = "/connect/calendar_bookings/"
+LEADS = "/connect/table_entries/"
+SLOT_TAKEN = "The selected time slot is no longer available"
 
 
 def assert_typed(error: BaseException) -> None:
@@ -28,37 +31,42 @@ def assert_typed(error: BaseException) -> None:
         assert error.__suppress_context__  # raised "from None": not in the traceback
 
 
+RETRIED, ONCE = 3, 1  # requests a GET makes under the default policy (3 attempts)
+
+
 @pytest.mark.parametrize(
-    ("status", "message", "cls"),
+    ("status", "message", "cls", "sent"),
     [
-        (400, "Validation failed: tableId is required", rl.BadRequestError),
-        (400, "The selected time slot is no longer available", rl.SlotUnavailableError),
-        (400, "THE SELECTED TIME SLOT IS NO LONGER AVAILABLE", rl.SlotUnavailableError),
-        (400, "Slot no Longer Available (resource full)", rl.SlotUnavailableError),
-        (401, "Unauthorized", rl.AuthenticationError),
-        (403, "Forbidden resource", rl.PermissionDeniedError),
-        (404, "Calendar not found", rl.NotFoundError),
-        (409, "Conflict", rl.ConflictError),
-        (429, "Too Many Requests", rl.RateLimitError),
-        (500, "Internal server error", rl.InternalServerError),
-        (502, "Bad Gateway", rl.InternalServerError),
-        (503, "Service Unavailable", rl.InternalServerError),
-        (504, "Gateway Timeout", rl.InternalServerError),
-        (501, "Not Implemented", rl.InternalServerError),
-        (422, "Unprocessable Entity", rl.APIStatusError),
-        (418, "I'm a teapot", rl.APIStatusError),
-        (302, "Found", rl.APIStatusError),
+        (400, "Validation failed: tableId is required", rl.BadRequestError, ONCE),
+        (400, SLOT_TAKEN, rl.SlotUnavailableError, ONCE),
+        (400, "THE SELECTED TIME SLOT IS NO LONGER AVAILABLE", rl.SlotUnavailableError, ONCE),
+        (400, "Slot no Longer Available (resource full)", rl.SlotUnavailableError, ONCE),
+        (401, "Unauthorized", rl.AuthenticationError, ONCE),
+        (403, "Forbidden resource", rl.PermissionDeniedError, ONCE),
+        (404, "Calendar not found", rl.NotFoundError, ONCE),
+        (409, "Conflict", rl.ConflictError, ONCE),
+        (429, "Too Many Requests", rl.RateLimitError, RETRIED),
+        (500, "Internal server error", rl.InternalServerError, RETRIED),
+        (502, "Bad Gateway", rl.InternalServerError, RETRIED),
+        (503, "Service Unavailable", rl.InternalServerError, RETRIED),
+        (504, "Gateway Timeout", rl.InternalServerError, RETRIED),
+        (501, "Not Implemented", rl.InternalServerError, ONCE),
+        (422, "Unprocessable Entity", rl.APIStatusError, ONCE),
+        (418, "I'm a teapot", rl.APIStatusError, ONCE),
+        (302, "Found", rl.APIStatusError, ONCE),
     ],
 )
 async def test_status_maps_to_its_error_class(
-    mocked: aioresponses,
-    make_client: Callable[..., rl.RocketLeadClient],
+    server: ScriptedServer,
+    client: rl.RocketLeadClient,
     status: int,
     message: str,
     cls: type[rl.APIStatusError],
+    sent: int,
 ) -> None:
-    client = make_client(retry=rl.NO_RETRY)
-    mocked.get(url(CAL), status=status, payload=envelope(status, message))
+    """A clear refusal (401, 403, any 4xx but 429) is answered once; the last error of a
+    retried one is what the caller gets."""
+    server.get(CAL, status=status, payload=envelope(status, message), repeat=True)
 
     with pytest.raises(rl.APIStatusError) as info:
         await client.calendars.get("cal_berlin")
@@ -71,20 +79,21 @@ async def test_status_maps_to_its_error_class(
     assert error.method == "GET"
     assert error.path == CAL
     assert str(error) == f"GET {CAL} -> {status}: {message}"
+    assert len(server.requests) == sent
 
 
 async def test_slot_unavailable_on_booking_post_is_a_bad_request(
-    mocked: aioresponses, client: rl.RocketLeadClient
+    server: ScriptedServer, client: rl.RocketLeadClient, unknowns: Unknowns
 ) -> None:
-    message = "The selected time slot is no longer available"
-    mocked.post(url("/connect/calendar_bookings/"), status=400, payload=envelope(400, message))
+    server.post(BOOKINGS, status=400, payload=envelope(400, SLOT_TAKEN))
 
     with pytest.raises(rl.SlotUnavailableError) as info:
         await client.bookings.create(booking_request())
 
     assert isinstance(info.value, rl.BadRequestError)
-    assert (info.value.method, info.value.path) == ("POST", "/connect/calendar_bookings/")
-    assert len(calls(mocked)) == 1
+    assert (info.value.method, info.value.path) == ("POST", BOOKINGS)
+    assert len(server.requests) == 1
+    assert unknowns == []  # a clear answer: nothing was booked
 
 
 @pytest.mark.parametrize(
@@ -95,10 +104,10 @@ async def test_slot_unavailable_on_booking_post_is_a_bad_request(
     ],
 )
 async def test_nestjs_list_message_is_joined(
-    mocked: aioresponses, client: rl.RocketLeadClient, messages: list[str], cls: type[Any]
+    server: ScriptedServer, client: rl.RocketLeadClient, messages: list[str], cls: type[Any]
 ) -> None:
     body = {"statusCode": 400, "message": messages, "error": "Bad Request"}
-    mocked.post(url("/connect/table_entries/"), status=400, payload=body)
+    server.post(LEADS, status=400, payload=body)
 
     with pytest.raises(rl.BadRequestError) as info:
         await client.leads.create(rl.LeadRequest(table_id="tbl", data={}, lead_state_id="ls_new"))
@@ -114,6 +123,7 @@ PROXY_PAGE = (
     + "<!-- padding -->" * 100
     + "</body></html>"
 )
+HTML = {"Content-Type": "text/html"}
 
 
 @pytest.mark.parametrize(
@@ -128,15 +138,15 @@ PROXY_PAGE = (
     ],
 )
 async def test_unreadable_error_bodies_keep_status_and_an_excerpt(
-    mocked: aioresponses,
-    make_client: Callable[..., rl.RocketLeadClient],
+    server: ScriptedServer,
+    make_client: MakeClient,
     status: int,
     body: str,
     cls: type[rl.APIStatusError],
     needle: str,
 ) -> None:
-    client = make_client(retry=rl.NO_RETRY)
-    mocked.get(url(CAL), status=status, body=body, content_type="text/html")
+    client = make_client(base_url=server.url, retry=rl.NO_RETRY)
+    server.get(CAL, status=status, body=body, headers=HTML)
 
     with pytest.raises(rl.APIStatusError) as info:
         await client.calendars.get("cal_berlin")
@@ -161,9 +171,9 @@ async def test_unreadable_error_bodies_keep_status_and_an_excerpt(
     ],
 )
 async def test_unreadable_2xx_bodies_on_get_are_unexpected_response(
-    mocked: aioresponses, client: rl.RocketLeadClient, body: str, needle: str
+    server: ScriptedServer, client: rl.RocketLeadClient, body: str, needle: str
 ) -> None:
-    mocked.get(url(CAL), status=200, body=body)
+    server.get(CAL, status=200, body=body)
 
     with pytest.raises(rl.UnexpectedResponseError) as info:
         await client.calendars.get("cal_berlin")
@@ -174,7 +184,7 @@ async def test_unreadable_2xx_bodies_on_get_are_unexpected_response(
     assert len(error.message) < 400
     assert (error.method, error.path) == ("GET", CAL)
     assert_typed(error)
-    assert len(calls(mocked)) == 1  # a 2xx is never retried
+    assert len(server.requests) == 1  # a 2xx is never retried
 
 
 @pytest.mark.parametrize(
@@ -184,75 +194,40 @@ async def test_unreadable_2xx_bodies_on_get_are_unexpected_response(
 )
 @pytest.mark.parametrize("kind", ["booking", "lead"])
 async def test_unreadable_2xx_on_post_is_an_unknown_outcome(
-    mocked: aioresponses, make_client: Callable[..., rl.RocketLeadClient], kind: str, body: str
+    server: ScriptedServer,
+    client: rl.RocketLeadClient,
+    unknowns: Unknowns,
+    kind: str,
+    body: str,
 ) -> None:
     """A 2xx whose body cannot be read created something we cannot name."""
-    hooked: list[rl.OutcomeUnknownError] = []
-    client = make_client(on_outcome_unknown=hooked.append)
-    request: Any
-    cls: type[rl.OutcomeUnknownError]
-    call: Awaitable[object]
+    request: rl.BookingRequest | rl.LeadRequest
     if kind == "booking":
-        mocked.post(url("/connect/calendar_bookings/"), status=201, body=body)
-        request, cls = booking_request(), rl.BookingOutcomeUnknown
-        call = client.bookings.create(request)
+        server.post(BOOKINGS, status=201, body=body)
+        request = booking_request()
+        with pytest.raises(rl.OutcomeUnknownError) as info:
+            await client.bookings.create(request)
+        assert type(info.value) is rl.BookingOutcomeUnknown
     else:
-        mocked.post(url("/connect/table_entries/"), status=201, body=body)
-        request, cls = lead_request(), rl.OutcomeUnknownError
-        call = client.leads.create(request)
+        server.post(LEADS, status=201, body=body)
+        request = lead_request()
+        with pytest.raises(rl.OutcomeUnknownError) as info:
+            await client.leads.create(request)
+        assert type(info.value) is rl.OutcomeUnknownError
 
-    with pytest.raises(rl.OutcomeUnknownError) as info:
-        await call
-
-    assert type(info.value) is cls
     assert info.value.request is request
     assert info.value.status == 201
     assert isinstance(info.value.__cause__, rl.UnexpectedResponseError)
-    assert hooked == [info.value]
-    assert len(calls(mocked)) == 1
+    assert unknowns == [info.value]
+    assert len(server.requests) == 1
     assert_typed(info.value)
 
 
 async def test_delete_answered_204_or_empty_200_is_none(
-    mocked: aioresponses, client: rl.RocketLeadClient
+    server: ScriptedServer, client: rl.RocketLeadClient
 ) -> None:
-    mocked.delete(url("/connect/calendar_bookings/a"), status=204)
-    mocked.delete(url("/connect/calendar_bookings/b"), status=200, body="")
+    server.delete(BOOKINGS + "a", status=204)
+    server.delete(BOOKINGS + "b", status=200, body="")
     # What delete() returns at run time is the point here, whatever its annotation says.
     assert await client.bookings.delete("a") is None  # type: ignore[func-returns-value]
     assert await client.bookings.delete("b") is None  # type: ignore[func-returns-value]
-
-
-# -- max_response_bytes -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("chunked", [True, False], ids=["no-content-length", "content-length"])
-async def test_body_larger_than_max_response_bytes_is_refused(
-    loopback: Callable[..., Awaitable[Loopback]],
-    make_client: Callable[..., rl.RocketLeadClient],
-    chunked: bool,
-) -> None:
-    big = json.dumps([{"id": f"cal_{i}", "name": "x" * 50} for i in range(200)]).encode()
-
-    async def handler(request: web.Request) -> web.StreamResponse:
-        if not chunked:
-            return web.Response(body=big, content_type="application/json")
-        response = web.StreamResponse()
-        response.enable_chunked_encoding()
-        response.content_type = "application/json"
-        await response.prepare(request)
-        for start in range(0, len(big), 1000):
-            await response.write(big[start : start + 1000])
-        await response.write_eof()
-        return response
-
-    server = await loopback(handler)
-    client = make_client(base_url=server.url, max_response_bytes=4096)
-    roomy = make_client(base_url=server.url, max_response_bytes=len(big))
-
-    with pytest.raises(rl.UnexpectedResponseError, match="max_response_bytes") as info:
-        await client.calendars.list()
-
-    assert info.value.status == 200
-    assert len(server.seen) == 1
-    assert len(await roomy.calendars.list()) == 200  # exactly at the limit is fine

@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import logging
-import socket
 import time
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import redis.asyncio as aioredis
 
 from rocketlead_async.claims import RedisSeatClaims
 from rocketlead_async.testing._redis import RedisServer
-
-from .test_protocol import CAL, HOUR, T0, slot
+from tests.helpers.claims import CAL, HOUR, T0, slot
 
 BOUND = 0.05
-
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A loopback port that accepts connections (the kernel's backlog) and never answers."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        yield listener.getsockname()[1]
-
-
-@pytest.fixture
-async def silent_redis(silent_port: int) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis(host="127.0.0.1", port=silent_port)
-    yield client
-    await client.aclose()
 
 
 def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:

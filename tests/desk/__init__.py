@@ -1,0 +1,1 @@
+"""Late outcomes of cancelled bookings, and the BookingDesk (one caller, one booking)."""

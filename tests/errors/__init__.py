@@ -1,0 +1,1 @@
+"""Typed errors: what every status, unreadable body and hostile answer becomes."""
