@@ -1,0 +1,1 @@
+"""The distribution: the built wheel as a user installs it."""

@@ -9,12 +9,13 @@ Dependencies come from the package indexes pip is configured with.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.commands import run_checked
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,24 +47,11 @@ async def test_client_fixture_and_factories(
 """
 
 
-def _run(*command: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
-    run = subprocess.run(
-        [str(part) for part in command],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if run.returncode != 0:
-        pytest.fail(f"{command} failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
-    return run.stdout
-
-
 def test_wheel_with_only_the_testing_extra_runs_a_users_async_test(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, ROOT, cwd=tmp_path)
+    run_checked(
+        sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, ROOT, cwd=tmp_path
+    )
     (wheel,) = dist.glob("rocketlead_async-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
@@ -73,11 +61,11 @@ def test_wheel_with_only_the_testing_extra_runs_a_users_async_test(tmp_path: Pat
         assert "rocketlead_async/py.typed" in names
 
     venv = tmp_path / "venv"
-    _run(sys.executable, "-m", "venv", venv, cwd=tmp_path)
+    run_checked(sys.executable, "-m", "venv", venv, cwd=tmp_path)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    _run(python, "-m", "pip", "install", "-q", "--find-links", dist,
-         "rocketlead-async[testing]", cwd=tmp_path)  # fmt: skip
-    installed = _run(python, "-m", "pip", "list", "--format=freeze", cwd=tmp_path)
+    wheel_install: list[str | Path] = ["pip", "install", "-q", "--find-links", dist]
+    run_checked(python, "-m", *wheel_install, "rocketlead-async[testing]", cwd=tmp_path)
+    installed = run_checked(python, "-m", "pip", "list", "--format=freeze", cwd=tmp_path)
     # Only [testing]: none of this repository's own test tools came along.
     for absent in ("aioresponses", "hypothesis", "mypy", "ruff"):
         assert absent not in installed.lower()
@@ -86,5 +74,7 @@ def test_wheel_with_only_the_testing_extra_runs_a_users_async_test(tmp_path: Pat
     project.mkdir()
     (project / "test_agent.py").write_text(USER_TEST)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "ROCKETLEAD_"))}
-    out = _run(python, "-m", "pytest", "-q", "-W", "error::ResourceWarning", cwd=project, env=env)
+    out = run_checked(
+        python, "-m", "pytest", "-q", "-W", "error::ResourceWarning", cwd=project, env=env
+    )
     assert "2 passed" in out

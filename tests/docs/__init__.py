@@ -1,0 +1,1 @@
+"""The documentation: README snippets and examples run as a reader would run them."""

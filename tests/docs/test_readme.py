@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from rocketlead_async.testing import FakeRocketLead
-
-from ._snippets import ROOT, python_blocks, run_snippet
+from tests.helpers.snippets import ROOT, Snippet, python_blocks, run_snippet
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCKS = python_blocks(README)
@@ -21,12 +20,10 @@ def test_the_readme_has_runnable_snippets_and_marks_fragments() -> None:
 
 
 @pytest.mark.parametrize("block", RUNNABLE, ids=[f"README.md:{b.line}" for b in RUNNABLE])
-async def test_readme_snippet_runs(
-    block: object, fake_rocketlead: FakeRocketLead, tmp_path: Path
-) -> None:
-    ran = await run_snippet(block.code, fake_rocketlead, tmp_path)  # type: ignore[attr-defined]
+async def test_readme_snippet_runs(block: Snippet, fake: FakeRocketLead, tmp_path: Path) -> None:
+    ran = await run_snippet(block.code, fake, tmp_path)
     assert ran.code == 0, f"stdout:\n{ran.out}\nstderr:\n{ran.err}"
     # A leaked session is a ResourceWarning (or aiohttp's "Unclosed" notice) at exit.
     assert "Unclosed" not in ran.err
     assert "ResourceWarning" not in ran.err
-    assert fake_rocketlead.tokens.admin not in ran.out + ran.err
+    assert fake.tokens.admin not in ran.out + ran.err

@@ -175,7 +175,7 @@ async def _captured(endpoint: Endpoint, client: rl.RocketLeadClient) -> Call[Any
     it: what a call decodes is visible nowhere else, and the fuzzer must shape its bodies."""
     seen: list[Call[Any]] = []
 
-    async def record(call: Call[Any]) -> Any:
+    async def record(call: Call[Any], wire: object = None) -> Any:
         seen.append(call)
         raise _Stop
 

@@ -7,14 +7,13 @@ import re
 import pytest
 
 from rocketlead_async.testing import FakeRocketLead
-
-from .fake_support import Wire
+from tests.helpers.wire import Wire
 
 UNAUTHORIZED = {"statusCode": 401, "message": "Unauthorized"}
 
 
-def test_seeded_tokens_have_the_live_format(fake: FakeRocketLead) -> None:
-    tokens = {fake.tokens.read, fake.tokens.write, fake.tokens.admin}
+def test_seeded_tokens_have_the_live_format(manual_fake: FakeRocketLead) -> None:
+    tokens = {manual_fake.tokens.read, manual_fake.tokens.write, manual_fake.tokens.admin}
     assert len(tokens) == 3
     for token in tokens:
         assert re.fullmatch(r"rocketlead_live_[0-9a-f]{64}", token)
@@ -40,33 +39,33 @@ async def test_bad_authorization_is_401(wire: Wire, authorization: str | None) -
     assert reply.json == UNAUTHORIZED
 
 
-async def test_revoked_token_is_401_at_once(wire: Wire, fake: FakeRocketLead) -> None:
+async def test_revoked_token_is_401_at_once(wire: Wire, manual_fake: FakeRocketLead) -> None:
     assert (await wire.get("/connect/calendar/", token="read")).status == 200
-    fake.revoke(fake.tokens.read)
+    manual_fake.revoke(manual_fake.tokens.read)
     reply = await wire.get("/connect/calendar/", token="read")
     assert (reply.status, reply.json) == (401, UNAUTHORIZED)
 
 
-async def test_read_token_cannot_post(wire: Wire, fake: FakeRocketLead) -> None:
-    body = {"tableId": fake.demo.table_id, "data": {}, "leadStateId": "x"}
+async def test_read_token_cannot_post(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    body = {"tableId": manual_fake.demo.table_id, "data": {}, "leadStateId": "x"}
     reply = await wire.post("/connect/table_entries/", body, token="read")
     assert reply.status == 403
     assert reply.json == {
         "statusCode": 403,
         "message": "Forbidden: this token lacks the 'write' scope",
     }
-    assert fake.state.entries.keys() == set(fake.demo.lead_entry_ids)
+    assert manual_fake.state.entries.keys() == set(manual_fake.demo.lead_entry_ids)
 
 
-async def test_write_token_cannot_delete(wire: Wire, fake: FakeRocketLead) -> None:
-    booking_id = fake.demo.booking_ids[0]
+async def test_write_token_cannot_delete(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    booking_id = manual_fake.demo.booking_ids[0]
     reply = await wire.call("DELETE", f"/connect/calendar_bookings/{booking_id}", token="write")
     assert reply.status == 403
     assert reply.json == {
         "statusCode": 403,
         "message": "Forbidden: this token lacks the 'admin' scope",
     }
-    assert booking_id in fake.state.bookings
+    assert booking_id in manual_fake.state.bookings
 
 
 @pytest.mark.parametrize("scope", ["read", "write", "admin"])

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from rocketlead_async.testing import FakeRocketLead
-
-from .fake_support import Wire
+from tests.helpers.wire import Wire
 
 SLOT_KEYS = {
     "resourceId",
@@ -38,9 +37,9 @@ def personal(fake: FakeRocketLead, **extra: str) -> dict[str, str]:
     }
 
 
-async def test_shape_and_meta(wire: Wire, fake: FakeRocketLead) -> None:
+async def test_shape_and_meta(wire: Wire, manual_fake: FakeRocketLead) -> None:
     body = await availability(
-        wire, **personal(fake, start="2027-03-23T08:00:00Z", end="2027-03-23T10:00:00Z")
+        wire, **personal(manual_fake, start="2027-03-23T08:00:00Z", end="2027-03-23T10:00:00Z")
     )
     assert set(body) == {"data", "meta"}
     assert body["meta"] == {
@@ -52,7 +51,7 @@ async def test_shape_and_meta(wire: Wire, fake: FakeRocketLead) -> None:
     assert body["data"]
     for slot in body["data"]:
         assert set(slot) == SLOT_KEYS
-        assert slot["appointmentTypeId"] == fake.demo.personal_training_type_id
+        assert slot["appointmentTypeId"] == manual_fake.demo.personal_training_type_id
     starts = [(s["startDateTime"], s["resourceName"]) for s in body["data"]]
     assert starts == [
         ("2027-03-23T08:00:00.000Z", "Anna Schmidt"),
@@ -73,13 +72,13 @@ async def test_shape_and_meta(wire: Wire, fake: FakeRocketLead) -> None:
     ],
 )
 async def test_local_nine_to_six_across_dst(
-    wire: Wire, fake: FakeRocketLead, day: str, first: str, last: str
+    wire: Wire, manual_fake: FakeRocketLead, day: str, first: str, last: str
 ) -> None:
-    ben = fake.demo.mitte_trainer_ids[1]
+    ben = manual_fake.demo.mitte_trainer_ids[1]
     body = await availability(
         wire,
         **personal(
-            fake, resourceId=ben, start=f"{day}T00:00:00+01:00", end=f"{day}T23:59:00+02:00"
+            manual_fake, resourceId=ben, start=f"{day}T00:00:00+01:00", end=f"{day}T23:59:00+02:00"
         ),
     )
     starts = [s["startDateTime"] for s in body["data"]]
@@ -89,39 +88,43 @@ async def test_local_nine_to_six_across_dst(
     assert all(s["available"] for s in body["data"])
 
 
-async def test_step_length(wire: Wire, fake: FakeRocketLead) -> None:
-    ben = fake.demo.mitte_trainer_ids[1]
+async def test_step_length(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    ben = manual_fake.demo.mitte_trainer_ids[1]
     window = {"start": "2027-03-23T08:00:00Z", "end": "2027-03-23T11:00:00Z", "resourceId": ben}
-    hourly = await availability(wire, **personal(fake, stepLength="60", **window))
+    hourly = await availability(wire, **personal(manual_fake, stepLength="60", **window))
     assert [s["startDateTime"][11:16] for s in hourly["data"]] == ["08:00", "09:00", "10:00"]
-    quarter = await availability(wire, **personal(fake, stepLength="15", **window))
+    quarter = await availability(wire, **personal(manual_fake, stepLength="15", **window))
     assert len(quarter["data"]) == 9
 
 
-async def test_resource_filter(wire: Wire, fake: FakeRocketLead) -> None:
-    anna = fake.demo.mitte_trainer_ids[0]
+async def test_resource_filter(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    anna = manual_fake.demo.mitte_trainer_ids[0]
     body = await availability(
         wire,
-        **personal(fake, resourceId=anna, start="2027-03-23T08:00:00Z", end="2027-03-23T12:00:00Z"),
+        **personal(
+            manual_fake, resourceId=anna, start="2027-03-23T08:00:00Z", end="2027-03-23T12:00:00Z"
+        ),
     )
     assert {s["resourceId"] for s in body["data"]} == {anna}
-    clara = fake.demo.kreuzberg_trainer_ids[0]
+    clara = manual_fake.demo.kreuzberg_trainer_ids[0]
     other_location = await availability(
         wire,
         **personal(
-            fake, resourceId=clara, start="2027-03-23T08:00:00Z", end="2027-03-23T12:00:00Z"
+            manual_fake, resourceId=clara, start="2027-03-23T08:00:00Z", end="2027-03-23T12:00:00Z"
         ),
     )
     assert other_location["data"] == []
 
 
 async def test_popular_hour_has_one_seat_and_neighbours_many(
-    wire: Wire, fake: FakeRocketLead
+    wire: Wire, manual_fake: FakeRocketLead
 ) -> None:
-    demo = fake.demo
+    demo = manual_fake.demo
     body = await availability(
         wire,
-        **personal(fake, start=demo.popular_start.isoformat(), end=demo.popular_end.isoformat()),
+        **personal(
+            manual_fake, start=demo.popular_start.isoformat(), end=demo.popular_end.isoformat()
+        ),
     )
     assert [(s["resourceName"], s["available"]) for s in body["data"]] == [
         ("Anna Schmidt", False),
@@ -131,17 +134,20 @@ async def test_popular_hour_has_one_seat_and_neighbours_many(
     assert (full["currentBookings"], full["maxParallelBookings"]) == (1, 1)
     around = await availability(
         wire,
-        **personal(fake, start="2027-03-24T11:00:00+01:00", end="2027-03-24T19:00:00+01:00"),
+        **personal(manual_fake, start="2027-03-24T11:00:00+01:00", end="2027-03-24T19:00:00+01:00"),
     )
     assert sum(s["available"] for s in around["data"]) >= 15
 
 
 async def test_blocked_slots_only_with_include_unavailable(
-    wire: Wire, fake: FakeRocketLead
+    wire: Wire, manual_fake: FakeRocketLead
 ) -> None:
-    anna = fake.demo.mitte_trainer_ids[0]
+    anna = manual_fake.demo.mitte_trainer_ids[0]
     query = personal(
-        fake, resourceId=anna, start="2027-03-22T11:00:00+01:00", end="2027-03-22T14:00:00+01:00"
+        manual_fake,
+        resourceId=anna,
+        start="2027-03-22T11:00:00+01:00",
+        end="2027-03-22T14:00:00+01:00",
     )
     default = await availability(wire, **query)
     assert [s["startDateTime"] for s in default["data"]] == [
@@ -159,30 +165,22 @@ async def test_blocked_slots_only_with_include_unavailable(
     assert explicit_false == default
 
 
-async def test_calendar_wide_blocker(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
-    body = await availability(
-        wire,
-        calendarId=demo.kreuzberg_calendar_id,
-        appointmentTypeId=demo.trial_session_type_id,
-        start="2027-03-24T12:00:00+01:00",
-        end="2027-03-24T13:00:00+01:00",
-    )
-    assert body["data"] == []
-    body = await availability(
-        wire,
-        calendarId=demo.kreuzberg_calendar_id,
-        appointmentTypeId=demo.trial_session_type_id,
-        start="2027-03-24T12:00:00+01:00",
-        end="2027-03-24T13:00:00+01:00",
-        includeUnavailable="true",
-    )
+async def test_calendar_wide_blocker(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    demo = manual_fake.demo
+    query = {
+        "calendarId": demo.kreuzberg_calendar_id,
+        "appointmentTypeId": demo.trial_session_type_id,
+        "start": "2027-03-24T12:00:00+01:00",
+        "end": "2027-03-24T13:00:00+01:00",
+    }
+    assert (await availability(wire, **query))["data"] == []
+    body = await availability(wire, **query, includeUnavailable="true")
     assert len(body["data"]) == 4  # two trainers x two 30-minute slots, all blocked
     assert not any(s["available"] for s in body["data"])
 
 
-async def test_group_class_hourly_with_capacity(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
+async def test_group_class_hourly_with_capacity(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    demo = manual_fake.demo
     body = await availability(
         wire,
         calendarId=demo.mitte_calendar_id,
@@ -230,9 +228,13 @@ async def test_group_class_hourly_with_capacity(wire: Wire, fake: FakeRocketLead
     ],
 )
 async def test_validation(
-    wire: Wire, fake: FakeRocketLead, drop: str | None, override: dict[str, str], message: str
+    wire: Wire,
+    manual_fake: FakeRocketLead,
+    drop: str | None,
+    override: dict[str, str],
+    message: str,
 ) -> None:
-    query = personal(fake, start="2027-03-23T08:00:00Z", end="2027-03-23T10:00:00Z")
+    query = personal(manual_fake, start="2027-03-23T08:00:00Z", end="2027-03-23T10:00:00Z")
     query.update(override)
     if drop:
         del query[drop]
@@ -240,8 +242,8 @@ async def test_validation(
     assert (reply.status, reply.json) == (400, {"statusCode": 400, "message": message})
 
 
-async def test_foreign_calendar_is_unknown(wire: Wire, fake: FakeRocketLead) -> None:
-    query = personal(fake, start="2027-03-23T08:00:00Z", end="2027-03-23T10:00:00Z")
-    query["calendarId"] = fake.demo.foreign_calendar_id
+async def test_foreign_calendar_is_unknown(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    query = personal(manual_fake, start="2027-03-23T08:00:00Z", end="2027-03-23T10:00:00Z")
+    query["calendarId"] = manual_fake.demo.foreign_calendar_id
     reply = await wire.get("/connect/availability/", params=query)
     assert reply.json["message"] == "Validation failed: unknown calendarId"

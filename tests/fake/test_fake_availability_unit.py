@@ -1,4 +1,7 @@
-"""Pure slot computation: DST placement, steps, occupancy, blockers, window matching."""
+"""FakeRocketLead's slot computation: DST placement, steps, occupancy, blockers, window matching.
+
+The private ``_availability`` functions are tested directly: a property test over any query
+window is only practical below HTTP."""
 
 from __future__ import annotations
 

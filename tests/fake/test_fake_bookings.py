@@ -9,9 +9,8 @@ from typing import Any
 import attrs
 import pytest
 
-from rocketlead_async.testing import FakeRocketLead
-
-from .fake_support import Clock, Wire, slot_booking
+from rocketlead_async.testing import DemoOrg, FakeRocketLead, ManualClock
+from tests.helpers.wire import Wire, ben_booking, slot_booking
 
 BOOKINGS = "/connect/calendar_bookings/"
 TAKEN = {"statusCode": 400, "message": "The selected time slot is no longer available"}
@@ -32,6 +31,17 @@ async def slots(
     return data
 
 
+async def group_class_slots(wire: Wire, demo: DemoOrg, *, hour: int) -> list[dict[str, Any]]:
+    """The Mitte group class's slots at ``hour``:00-``hour+1``:00 in Berlin on Thursday 25 March."""
+    return await slots(
+        wire,
+        demo.mitte_calendar_id,
+        demo.group_class_type_id,
+        f"2027-03-25T{hour}:00:00+01:00",
+        f"2027-03-25T{hour + 1}:00:00+01:00",
+    )
+
+
 async def ben_slot(
     wire: Wire,
     fake: FakeRocketLead,
@@ -50,33 +60,33 @@ async def ben_slot(
     return found[0]
 
 
-async def test_booking_response_shape(wire: Wire, fake: FakeRocketLead, clock: Clock) -> None:
-    slot = await ben_slot(wire, fake)
+async def test_booking_response_shape(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    slot = await ben_slot(wire, manual_fake)
     reply = await wire.post(
-        BOOKINGS, slot_booking(slot, fake.demo.mitte_calendar_id), token="write"
+        BOOKINGS, slot_booking(slot, manual_fake.demo.mitte_calendar_id), token="write"
     )
     assert reply.status == 201
     booking = reply.json
     assert booking == {
-        "organizationId": fake.demo.organization_id,
-        "calendarId": fake.demo.mitte_calendar_id,
+        "organizationId": manual_fake.demo.organization_id,
+        "calendarId": manual_fake.demo.mitte_calendar_id,
         "id": booking["id"],
         "name": None,
         "createdAt": "2027-03-01T12:00:00.000Z",
         "startDateTime": "2027-03-25T09:00:00.000Z",
         "endDateTime": "2027-03-25T10:00:00.000Z",
         "resourceId": slot["resourceId"],
-        "appointmentTypeId": fake.demo.personal_training_type_id,
+        "appointmentTypeId": manual_fake.demo.personal_training_type_id,
         "resourceSlotId": slot["resourceSlotId"],
         "deletedAt": None,
         "chainBookingGroupId": None,
     }
-    assert booking["id"] in fake.state.bookings
+    assert booking["id"] in manual_fake.state.bookings
 
 
-async def test_booking_with_offset_times_and_name(wire: Wire, fake: FakeRocketLead) -> None:
-    slot = await ben_slot(wire, fake)
-    body = slot_booking(slot, fake.demo.mitte_calendar_id, name="Kim Lee")
+async def test_booking_with_offset_times_and_name(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    slot = await ben_slot(wire, manual_fake)
+    body = slot_booking(slot, manual_fake.demo.mitte_calendar_id, name="Kim Lee")
     body.update(startDateTime="2027-03-25T10:00:00+01:00", endDateTime="2027-03-25T11:00+01:00")
     del body["resourceSlotId"]
     reply = await wire.post(BOOKINGS, body)
@@ -86,10 +96,10 @@ async def test_booking_with_offset_times_and_name(wire: Wire, fake: FakeRocketLe
     assert reply.json["resourceSlotId"] == slot["resourceSlotId"]
 
 
-async def test_entry_id_links_the_lead(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
+async def test_entry_id_links_the_lead(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    demo = manual_fake.demo
     jonas = demo.lead_entry_ids[1]
-    slot = await ben_slot(wire, fake)
+    slot = await ben_slot(wire, manual_fake)
     reply = await wire.post(BOOKINGS, slot_booking(slot, demo.mitte_calendar_id, entryId=jonas))
     booking = reply.json
     assert "entryId" not in booking
@@ -125,8 +135,8 @@ async def test_entry_id_links_the_lead(wire: Wire, fake: FakeRocketLead) -> None
     assert "specialType" not in schema[demo.goal_field_id]
 
 
-async def test_unknown_data_keys_appear_in_schema(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
+async def test_unknown_data_keys_appear_in_schema(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    demo = manual_fake.demo
     entry = (
         await wire.post(
             "/connect/table_entries/",
@@ -137,24 +147,13 @@ async def test_unknown_data_keys_appear_in_schema(wire: Wire, fake: FakeRocketLe
             },
         )
     ).json
-    slot = await ben_slot(wire, fake)
+    slot = await ben_slot(wire, manual_fake)
     booking = (
         await wire.post(BOOKINGS, slot_booking(slot, demo.mitte_calendar_id, entryId=entry["id"]))
     ).json
     assert booking["tableSchemaFields"]["notes"]["friendlyName"] == "notes"
     assert booking["tableSchemaFields"]["notes"]["frequency"] == 1
     assert booking["leadStateName"] == "Contacted"
-
-
-def _valid(fake: FakeRocketLead) -> dict[str, Any]:
-    demo = fake.demo
-    return {
-        "calendarId": demo.mitte_calendar_id,
-        "resourceId": demo.mitte_trainer_ids[1],
-        "appointmentTypeId": demo.personal_training_type_id,
-        "startDateTime": "2027-03-25T09:00:00.000Z",
-        "endDateTime": "2027-03-25T10:00:00.000Z",
-    }
 
 
 @pytest.mark.parametrize(
@@ -192,26 +191,23 @@ def _valid(fake: FakeRocketLead) -> dict[str, Any]:
     ],
 )
 async def test_validation(
-    wire: Wire, fake: FakeRocketLead, change: dict[str, Any], message: str
+    wire: Wire, manual_fake: FakeRocketLead, change: dict[str, Any], message: str
 ) -> None:
-    body = {**_valid(fake), **change}
+    body = {**ben_booking(manual_fake.demo), **change}
     body = {k: v for k, v in body.items() if v is not None}
     reply = await wire.post(BOOKINGS, body)
     assert reply.status == 400
     assert reply.json == {"statusCode": 400, "message": f"Validation failed: {message}"}
-    assert len(fake.state.bookings) == len(fake.demo.booking_ids)
+    assert len(manual_fake.state.bookings) == len(manual_fake.demo.booking_ids)
 
 
 @pytest.mark.parametrize("raw", [b"", b"[]", b"not json", b'"x"'])
 async def test_body_must_be_an_object(wire: Wire, raw: bytes) -> None:
-    async with wire.session.post(
-        wire.fake.url + BOOKINGS, data=raw, headers=wire.headers("write")
-    ) as response:
-        assert response.status == 400
-        assert await response.json() == {
-            "statusCode": 400,
-            "message": "Validation failed: body must be a JSON object",
-        }
+    reply = await wire.call("POST", BOOKINGS, data=raw, token="write")
+    assert (reply.status, reply.json) == (
+        400,
+        {"statusCode": 400, "message": "Validation failed: body must be a JSON object"},
+    )
 
 
 @pytest.mark.parametrize(
@@ -228,62 +224,52 @@ async def test_body_must_be_an_object(wire: Wire, raw: bytes) -> None:
     ],
 )
 async def test_slot_must_be_produced_by_availability(
-    wire: Wire, fake: FakeRocketLead, change: dict[str, str]
+    wire: Wire, manual_fake: FakeRocketLead, change: dict[str, str]
 ) -> None:
-    demo = fake.demo
+    demo = manual_fake.demo
     aliases = {
         "kreuzberg": demo.kreuzberg_calendar_id,
         "group": demo.group_class_type_id,
         "anna": demo.mitte_trainer_ids[0],
     }
-    body = {**_valid(fake), **{k: aliases.get(v, v) for k, v in change.items()}}
+    body = {**ben_booking(manual_fake.demo), **{k: aliases.get(v, v) for k, v in change.items()}}
     reply = await wire.post(BOOKINGS, body)
     assert reply.json["message"] == "Validation failed: no bookable slot at the requested time"
 
 
-async def test_foreign_ids_are_unknown(wire: Wire, fake: FakeRocketLead) -> None:
-    body = {**_valid(fake), "resourceId": fake.demo.foreign_resource_id}
+async def test_foreign_ids_are_unknown(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    body = {**ben_booking(manual_fake.demo), "resourceId": manual_fake.demo.foreign_resource_id}
     assert (await wire.post(BOOKINGS, body)).json["message"] == (
         "Validation failed: unknown resourceId"
     )
 
 
-async def test_custom_step_slots_are_bookable(wire: Wire, fake: FakeRocketLead) -> None:
+async def test_custom_step_slots_are_bookable(wire: Wire, manual_fake: FakeRocketLead) -> None:
     body = {
-        **_valid(fake),
+        **ben_booking(manual_fake.demo),
         "startDateTime": "2027-03-25T09:15:00Z",
         "endDateTime": "2027-03-25T10:15:00Z",
     }
     assert (await wire.post(BOOKINGS, body)).status == 201
 
 
-async def test_group_class_takes_eight_then_refuses(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
-    [slot] = await slots(
-        wire,
-        demo.mitte_calendar_id,
-        demo.group_class_type_id,
-        "2027-03-25T17:00:00+01:00",
-        "2027-03-25T18:00:00+01:00",
-    )
+async def test_group_class_takes_eight_then_refuses(
+    wire: Wire, manual_fake: FakeRocketLead
+) -> None:
+    demo = manual_fake.demo
+    [slot] = await group_class_slots(wire, demo, hour=17)
     body = slot_booking(slot, demo.mitte_calendar_id)
     statuses = [(await wire.post(BOOKINGS, {**body, "name": f"P{i}"})).status for i in range(8)]
     assert statuses == [201] * 8
     ninth = await wire.post(BOOKINGS, body)
     assert (ninth.status, ninth.json) == (400, TAKEN)
-    [after] = await slots(
-        wire,
-        demo.mitte_calendar_id,
-        demo.group_class_type_id,
-        "2027-03-25T17:00:00+01:00",
-        "2027-03-25T18:00:00+01:00",
-    )
+    [after] = await group_class_slots(wire, demo, hour=17)
     assert (after["currentBookings"], after["available"]) == (8, False)
 
 
-async def test_trainer_takes_one(wire: Wire, fake: FakeRocketLead) -> None:
-    slot = await ben_slot(wire, fake)
-    body = slot_booking(slot, fake.demo.mitte_calendar_id)
+async def test_trainer_takes_one(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    slot = await ben_slot(wire, manual_fake)
+    body = slot_booking(slot, manual_fake.demo.mitte_calendar_id)
     assert (await wire.post(BOOKINGS, body)).status == 201
     second = await wire.post(BOOKINGS, body)
     assert (second.status, second.json) == (400, TAKEN)
@@ -296,10 +282,10 @@ async def test_trainer_takes_one(wire: Wire, fake: FakeRocketLead) -> None:
     assert (await wire.post(BOOKINGS, shifted)).json == TAKEN
 
 
-async def test_concurrent_posts_never_overbook(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
+async def test_concurrent_posts_never_overbook(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    demo = manual_fake.demo
     body = {
-        **_valid(fake),
+        **ben_booking(manual_fake.demo),
         "startDateTime": demo.popular_start.isoformat(),
         "endDateTime": demo.popular_end.isoformat(),
     }
@@ -308,10 +294,12 @@ async def test_concurrent_posts_never_overbook(wire: Wire, fake: FakeRocketLead)
     assert {r.json["message"] for r in replies if r.status == 400} == {TAKEN["message"]}
 
 
-async def test_popular_hour_seeded_booking_fills_anna(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
+async def test_popular_hour_seeded_booking_fills_anna(
+    wire: Wire, manual_fake: FakeRocketLead
+) -> None:
+    demo = manual_fake.demo
     body = {
-        **_valid(fake),
+        **ben_booking(manual_fake.demo),
         "resourceId": demo.mitte_trainer_ids[0],
         "startDateTime": demo.popular_start.isoformat(),
         "endDateTime": demo.popular_end.isoformat(),
@@ -319,22 +307,22 @@ async def test_popular_hour_seeded_booking_fills_anna(wire: Wire, fake: FakeRock
     assert (await wire.post(BOOKINGS, body)).json == TAKEN
 
 
-async def test_delete_then_404(wire: Wire, fake: FakeRocketLead) -> None:
-    booking_id = fake.demo.booking_ids[0]
+async def test_delete_then_404(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    booking_id = manual_fake.demo.booking_ids[0]
     path = f"{BOOKINGS}{booking_id}"
     reply = await wire.call("DELETE", path)
     assert (reply.status, reply.raw) == (204, b"")
-    assert booking_id not in fake.state.bookings
+    assert booking_id not in manual_fake.state.bookings
     again = await wire.call("DELETE", path)
     assert (again.status, again.json) == (404, {"statusCode": 404, "message": "Booking not found"})
     assert (await wire.call("DELETE", f"{BOOKINGS}nope")).status == 404
 
 
-async def test_deleting_frees_the_seat(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
+async def test_deleting_frees_the_seat(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    demo = manual_fake.demo
     await wire.call("DELETE", f"{BOOKINGS}{demo.booking_ids[0]}")
     body = {
-        **_valid(fake),
+        **ben_booking(manual_fake.demo),
         "resourceId": demo.mitte_trainer_ids[0],
         "startDateTime": demo.popular_start.isoformat(),
         "endDateTime": demo.popular_end.isoformat(),
@@ -342,24 +330,28 @@ async def test_deleting_frees_the_seat(wire: Wire, fake: FakeRocketLead) -> None
     assert (await wire.post(BOOKINGS, body)).status == 201
 
 
-async def test_events_of_create_and_delete(wire: Wire, fake: FakeRocketLead, clock: Clock) -> None:
-    slot = await ben_slot(wire, fake)
-    booking = (await wire.post(BOOKINGS, slot_booking(slot, fake.demo.mitte_calendar_id))).json
-    assert [(e.name, e.subject_id, e.status) for e in fake.events] == [
+async def test_events_of_create_and_delete(
+    wire: Wire, manual_fake: FakeRocketLead, manual_clock: ManualClock
+) -> None:
+    slot = await ben_slot(wire, manual_fake)
+    booking = (
+        await wire.post(BOOKINGS, slot_booking(slot, manual_fake.demo.mitte_calendar_id))
+    ).json
+    assert [(e.name, e.subject_id, e.status) for e in manual_fake.events] == [
         ("calendar.appointment.booked", booking["id"], "fired"),
         ("calendar.appointment.hasStarted", booking["id"], "pending"),
         ("calendar.appointment.hasEnded", booking["id"], "pending"),
     ]
-    started = fake.events_named("calendar.appointment.hasStarted")[0]
+    started = manual_fake.events_named("calendar.appointment.hasStarted")[0]
     assert started.due_at == datetime(2027, 3, 25, 9, tzinfo=timezone.utc)
-    assert fake.events[0].at == clock.now
+    assert manual_fake.events[0].at == manual_clock()
 
-    clock.now = datetime(2027, 3, 25, 9, 30, tzinfo=timezone.utc)  # between start and end
-    assert [e.status for e in fake.events] == ["fired", "fired", "pending"]
-    assert fake.events_named("calendar.appointment.hasStarted")[0].at == started.due_at
+    manual_clock.set(datetime(2027, 3, 25, 9, 30, tzinfo=timezone.utc))  # between start and end
+    assert [e.status for e in manual_fake.events] == ["fired", "fired", "pending"]
+    assert manual_fake.events_named("calendar.appointment.hasStarted")[0].at == started.due_at
 
     await wire.call("DELETE", f"{BOOKINGS}{booking['id']}")
-    assert [(e.name, e.status) for e in fake.events] == [
+    assert [(e.name, e.status) for e in manual_fake.events] == [
         ("calendar.appointment.booked", "fired"),
         ("calendar.appointment.hasStarted", "fired"),
         ("calendar.appointment.hasEnded", "cancelled"),
@@ -367,93 +359,90 @@ async def test_events_of_create_and_delete(wire: Wire, fake: FakeRocketLead, clo
     ]
 
 
-async def test_delete_cancels_both_pending(wire: Wire, fake: FakeRocketLead) -> None:
-    slot = await ben_slot(wire, fake)
-    booking = (await wire.post(BOOKINGS, slot_booking(slot, fake.demo.mitte_calendar_id))).json
+async def test_delete_cancels_both_pending(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    slot = await ben_slot(wire, manual_fake)
+    booking = (
+        await wire.post(BOOKINGS, slot_booking(slot, manual_fake.demo.mitte_calendar_id))
+    ).json
     await wire.call("DELETE", f"{BOOKINGS}{booking['id']}")
-    assert [e.status for e in fake.events] == ["fired", "cancelled", "cancelled", "fired"]
-    assert fake.events_named("calendar.appointment.deleted")[0].subject_id == booking["id"]
+    assert [e.status for e in manual_fake.events] == ["fired", "cancelled", "cancelled", "fired"]
+    assert manual_fake.events_named("calendar.appointment.deleted")[0].subject_id == booking["id"]
 
 
-async def test_race_takes_the_slot_before_the_recheck(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
-    [slot] = await slots(
-        wire,
-        demo.mitte_calendar_id,
-        demo.group_class_type_id,
-        "2027-03-25T17:00:00+01:00",
-        "2027-03-25T18:00:00+01:00",
-    )
-    fake.race_next_bookings()
-    assert fake.races_pending == 1
+async def test_race_takes_the_slot_before_the_recheck(
+    wire: Wire, manual_fake: FakeRocketLead
+) -> None:
+    demo = manual_fake.demo
+    [slot] = await group_class_slots(wire, demo, hour=17)
+    manual_fake.race_next_bookings()
+    assert manual_fake.races_pending == 1
     # A failing POST does not consume the race.
     assert (await wire.post(BOOKINGS, {"calendarId": demo.mitte_calendar_id})).status == 400
-    assert fake.races_pending == 1
+    assert manual_fake.races_pending == 1
     reply = await wire.post(BOOKINGS, slot_booking(slot, demo.mitte_calendar_id))
     assert (reply.status, reply.json) == (400, TAKEN)
-    assert fake.races_pending == 0
-    phantoms = [b for b in fake.state.bookings.values() if b.name == "Walk-in (race)"]
+    assert manual_fake.races_pending == 0
+    phantoms = [b for b in manual_fake.state.bookings.values() if b.name == "Walk-in (race)"]
     assert len(phantoms) == 8
     assert {b.resource_slot_id for b in phantoms} == {slot["resourceSlotId"]}
-    assert len(fake.events_named("calendar.appointment.booked")) == 8
+    assert len(manual_fake.events_named("calendar.appointment.booked")) == 8
     # The neighbouring hour is untouched, so recovery has somewhere to go.
-    later = await slots(
-        wire,
-        demo.mitte_calendar_id,
-        demo.group_class_type_id,
-        "2027-03-25T18:00:00+01:00",
-        "2027-03-25T19:00:00+01:00",
-    )
+    later = await group_class_slots(wire, demo, hour=18)
     assert later[0]["available"] is True
 
 
-async def test_race_counts_only_successful_posts(wire: Wire, fake: FakeRocketLead) -> None:
-    slot = await ben_slot(wire, fake)
-    body = slot_booking(slot, fake.demo.mitte_calendar_id)
-    fake.race_next_bookings(2)
+async def test_race_counts_only_successful_posts(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    slot = await ben_slot(wire, manual_fake)
+    body = slot_booking(slot, manual_fake.demo.mitte_calendar_id)
+    manual_fake.race_next_bookings(2)
     assert (await wire.post(BOOKINGS, body)).json == TAKEN  # raced
-    assert fake.races_pending == 1
+    assert manual_fake.races_pending == 1
     assert (await wire.post(BOOKINGS, body)).json == TAKEN  # genuinely full: race kept
-    assert fake.races_pending == 1
-    other = await ben_slot(wire, fake, "2027-03-25T12:00:00Z", "2027-03-25T13:00:00Z")
+    assert manual_fake.races_pending == 1
+    other = await ben_slot(wire, manual_fake, "2027-03-25T12:00:00Z", "2027-03-25T13:00:00Z")
     assert (
-        await wire.post(BOOKINGS, slot_booking(other, fake.demo.mitte_calendar_id))
+        await wire.post(BOOKINGS, slot_booking(other, manual_fake.demo.mitte_calendar_id))
     ).json == TAKEN
-    third = await ben_slot(wire, fake, "2027-03-25T14:00:00Z", "2027-03-25T15:00:00Z")
+    third = await ben_slot(wire, manual_fake, "2027-03-25T14:00:00Z", "2027-03-25T15:00:00Z")
     assert (
-        await wire.post(BOOKINGS, slot_booking(third, fake.demo.mitte_calendar_id))
+        await wire.post(BOOKINGS, slot_booking(third, manual_fake.demo.mitte_calendar_id))
     ).status == 201
 
 
-async def test_fill_slot(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
+async def test_fill_slot(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    demo = manual_fake.demo
     start = datetime(2027, 3, 25, 16, tzinfo=timezone.utc)
     end = datetime(2027, 3, 25, 17, tzinfo=timezone.utc)
-    ids = fake.fill_slot(demo.group_class_resource_id, start, end)
+    ids = manual_fake.fill_slot(demo.group_class_resource_id, start, end)
     assert len(ids) == 8
-    filled = fake.state.bookings[ids[0]]
+    filled = manual_fake.state.bookings[ids[0]]
     assert (filled.calendar_id, filled.appointment_type_id, filled.name) == (
         demo.mitte_calendar_id,
         demo.group_class_type_id,
         "Walk-in",
     )
-    assert fake.fill_slot(demo.group_class_resource_id, start, end) == []
+    assert manual_fake.fill_slot(demo.group_class_resource_id, start, end) == []
     [slot] = await slots(
         wire, demo.mitte_calendar_id, demo.group_class_type_id, start.isoformat(), end.isoformat()
     )
     assert slot["available"] is False
     with pytest.raises(ValueError, match="timezone-aware"):
-        fake.fill_slot(demo.group_class_resource_id, start.replace(tzinfo=None), end)
+        manual_fake.fill_slot(demo.group_class_resource_id, start.replace(tzinfo=None), end)
     with pytest.raises(ValueError, match="unknown resource"):
-        fake.fill_slot("nope", start, end)
+        manual_fake.fill_slot("nope", start, end)
 
 
-async def test_fill_slot_outside_any_window(fake: FakeRocketLead) -> None:
+async def test_fill_slot_outside_any_window(manual_fake: FakeRocketLead) -> None:
     start = datetime(2027, 3, 25, 2, tzinfo=timezone.utc)
     end = datetime(2027, 3, 25, 3, tzinfo=timezone.utc)
-    [booking_id] = fake.fill_slot(fake.demo.mitte_trainer_ids[1], start, end, name="Night owl")
-    booking = fake.state.bookings[booking_id]
-    assert (booking.calendar_id, booking.resource_slot_id) == (fake.demo.mitte_calendar_id, None)
+    [booking_id] = manual_fake.fill_slot(
+        manual_fake.demo.mitte_trainer_ids[1], start, end, name="Night owl"
+    )
+    booking = manual_fake.state.bookings[booking_id]
+    assert (booking.calendar_id, booking.resource_slot_id) == (
+        manual_fake.demo.mitte_calendar_id,
+        None,
+    )
 
 
 async def test_overbooked_reports_seats_over_capacity_at_the_worst_instant() -> None:

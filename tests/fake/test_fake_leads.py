@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from rocketlead_async.testing import FakeRocketLead
-
-from .fake_support import Clock, Wire
+from rocketlead_async.testing import FakeRocketLead, ManualClock
+from tests.helpers.wire import Wire
 
 ENTRIES = "/connect/table_entries/"
 
@@ -23,10 +22,10 @@ def new_lead(fake: FakeRocketLead, **extra: Any) -> dict[str, Any]:
     }
 
 
-async def test_create_shape_and_events(wire: Wire, fake: FakeRocketLead, clock: Clock) -> None:
-    demo = fake.demo
+async def test_create_shape_and_events(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    demo = manual_fake.demo
     body = new_lead(
-        fake,
+        manual_fake,
         customFieldData={demo.goal_field_id: "Strength"},
         interestedInAppointmentTypeId=demo.trial_session_type_id,
     )
@@ -45,23 +44,25 @@ async def test_create_shape_and_events(wire: Wire, fake: FakeRocketLead, clock: 
         "customFieldData": {demo.goal_field_id: "Strength"},
         "interestedInAppointmentTypeId": demo.trial_session_type_id,
     }
-    assert [(e.name, e.subject_id, e.status) for e in fake.events] == [
+    assert [(e.name, e.subject_id, e.status) for e in manual_fake.events] == [
         ("table.entry.added", entry["id"], "fired"),
         ("table.entry.leadState.changed", entry["id"], "fired"),
     ]
 
 
-async def test_optional_fields_are_absent_when_unset(wire: Wire, fake: FakeRocketLead) -> None:
-    entry = (await wire.post(ENTRIES, new_lead(fake))).json
+async def test_optional_fields_are_absent_when_unset(
+    wire: Wire, manual_fake: FakeRocketLead
+) -> None:
+    entry = (await wire.post(ENTRIES, new_lead(manual_fake))).json
     assert "customFieldData" not in entry
     assert "interestedInAppointmentTypeId" not in entry
 
 
-async def test_no_dedup(wire: Wire, fake: FakeRocketLead) -> None:
-    first = (await wire.post(ENTRIES, new_lead(fake))).json
-    second = (await wire.post(ENTRIES, new_lead(fake))).json
+async def test_no_dedup(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    first = (await wire.post(ENTRIES, new_lead(manual_fake))).json
+    second = (await wire.post(ENTRIES, new_lead(manual_fake))).json
     assert first["id"] != second["id"]
-    assert len(fake.state.entries) == len(fake.demo.lead_entry_ids) + 2
+    assert len(manual_fake.state.entries) == len(manual_fake.demo.lead_entry_ids) + 2
 
 
 @pytest.mark.parametrize(
@@ -80,19 +81,21 @@ async def test_no_dedup(wire: Wire, fake: FakeRocketLead) -> None:
     ],
 )
 async def test_create_validation(
-    wire: Wire, fake: FakeRocketLead, change: dict[str, Any], message: str
+    wire: Wire, manual_fake: FakeRocketLead, change: dict[str, Any], message: str
 ) -> None:
-    body = {k: v for k, v in {**new_lead(fake), **change}.items() if v is not None}
+    body = {k: v for k, v in {**new_lead(manual_fake), **change}.items() if v is not None}
     reply = await wire.post(ENTRIES, body)
     assert (reply.status, reply.json) == (
         400,
         {"statusCode": 400, "message": f"Validation failed: {message}"},
     )
-    assert fake.events == []
+    assert manual_fake.events == []
 
 
-async def test_foreign_table_is_unknown(wire: Wire, fake: FakeRocketLead) -> None:
-    reply = await wire.post(ENTRIES, new_lead(fake, tableId=fake.demo.foreign_table_id))
+async def test_foreign_table_is_unknown(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    reply = await wire.post(
+        ENTRIES, new_lead(manual_fake, tableId=manual_fake.demo.foreign_table_id)
+    )
     assert reply.json["message"] == "Validation failed: unknown tableId"
 
 
@@ -100,13 +103,15 @@ async def patch(wire: Wire, entry_id: str, body: Any) -> Any:
     return await wire.call("PATCH", f"{ENTRIES}{entry_id}", json=body, token="write")
 
 
-async def test_merge_patch(wire: Wire, fake: FakeRocketLead, clock: Clock) -> None:
-    demo = fake.demo
+async def test_merge_patch(
+    wire: Wire, manual_fake: FakeRocketLead, manual_clock: ManualClock
+) -> None:
+    demo = manual_fake.demo
     created = (
         await wire.post(
             ENTRIES,
             new_lead(
-                fake,
+                manual_fake,
                 customFieldData={
                     demo.goal_field_id: "Strength",
                     demo.visits_field_id: 3,
@@ -114,7 +119,7 @@ async def test_merge_patch(wire: Wire, fake: FakeRocketLead, clock: Clock) -> No
             ),
         )
     ).json
-    clock.advance(minutes=5)
+    manual_clock.advance(timedelta(minutes=5))
     reply = await patch(
         wire,
         created["id"],
@@ -136,24 +141,24 @@ async def test_merge_patch(wire: Wire, fake: FakeRocketLead, clock: Clock) -> No
     assert entry["updatedAt"] == "2027-03-01T12:05:00.000Z"
     assert entry["leadStateId"] == created["leadStateId"]
     # No lead-state change, no event beyond the two from the create.
-    assert len(fake.events) == 2
-    stored = fake.state.entries[created["id"]]
+    assert len(manual_fake.events) == 2
+    stored = manual_fake.state.entries[created["id"]]
     assert stored.updated_at - stored.created_at == timedelta(minutes=5)
 
 
-async def test_null_removes_optional_fields(wire: Wire, fake: FakeRocketLead) -> None:
-    entry_id = fake.demo.lead_entry_ids[0]
+async def test_null_removes_optional_fields(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    entry_id = manual_fake.demo.lead_entry_ids[0]
     entry = (await patch(wire, entry_id, {"customFieldData": None})).json
     assert "customFieldData" not in entry
 
 
-async def test_lead_state_change_fires_event(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
+async def test_lead_state_change_fires_event(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    demo = manual_fake.demo
     jonas = demo.lead_entry_ids[1]
     reply = await patch(wire, jonas, {"leadStateId": demo.contacted_lead_state_id})
     assert reply.json["leadStateId"] == demo.contacted_lead_state_id
     await patch(wire, jonas, {"leadStateId": demo.contacted_lead_state_id})  # unchanged
-    assert [(e.name, e.subject_id) for e in fake.events] == [
+    assert [(e.name, e.subject_id) for e in manual_fake.events] == [
         ("table.entry.leadState.changed", jonas),
     ]
 
@@ -173,32 +178,39 @@ async def test_lead_state_change_fires_event(wire: Wire, fake: FakeRocketLead) -
     ],
 )
 async def test_patch_validation(
-    wire: Wire, fake: FakeRocketLead, body: dict[str, Any], message: str
+    wire: Wire, manual_fake: FakeRocketLead, body: dict[str, Any], message: str
 ) -> None:
-    entry_id = fake.demo.lead_entry_ids[1]
-    before = fake.state.entries[entry_id]
+    entry_id = manual_fake.demo.lead_entry_ids[1]
+    before = manual_fake.state.entries[entry_id]
     reply = await patch(wire, entry_id, body)
     assert (reply.status, reply.json["message"]) == (400, f"Validation failed: {message}")
-    assert fake.state.entries[entry_id] == before
+    assert manual_fake.state.entries[entry_id] == before
 
 
-async def test_patch_unknown_entry_is_404(wire: Wire, fake: FakeRocketLead) -> None:
+async def test_patch_unknown_entry_is_404(wire: Wire, manual_fake: FakeRocketLead) -> None:
     reply = await patch(wire, "nope", {"archived": True})
     assert reply.json == {"statusCode": 404, "message": "Table entry not found"}
-    token = fake.issue_token("write", organization_id=fake.demo.foreign_organization_id)
+    token = manual_fake.issue_token(
+        "write", organization_id=manual_fake.demo.foreign_organization_id
+    )
     foreign = await wire.call(
-        "PATCH", f"{ENTRIES}{fake.demo.lead_entry_ids[0]}", json={"archived": True}, token=token
+        "PATCH",
+        f"{ENTRIES}{manual_fake.demo.lead_entry_ids[0]}",
+        json={"archived": True},
+        token=token,
     )
     assert foreign.status == 404
 
 
-async def test_patch_body_must_be_an_object(wire: Wire, fake: FakeRocketLead) -> None:
-    reply = await patch(wire, fake.demo.lead_entry_ids[0], ["archived"])
+async def test_patch_body_must_be_an_object(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    reply = await patch(wire, manual_fake.demo.lead_entry_ids[0], ["archived"])
     assert reply.json["message"] == "Validation failed: body must be a JSON object"
 
 
-async def test_booking_shows_the_current_lead_state(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
+async def test_booking_shows_the_current_lead_state(
+    wire: Wire, manual_fake: FakeRocketLead
+) -> None:
+    demo = manual_fake.demo
     mia = demo.lead_entry_ids[0]
     await patch(wire, mia, {"leadStateId": demo.contacted_lead_state_id})
     slot = (
@@ -249,6 +261,7 @@ async def test_booking_shows_the_current_lead_state(wire: Wire, fake: FakeRocket
     ],
 )
 def test_merge_patch_follows_rfc_7396(target: Any, patch_doc: Any, result: Any) -> None:
+    # The private merge function, against the RFC's whole example table (cheaper than HTTP).
     from rocketlead_async.testing._leads import merge_patch
 
     assert merge_patch(target, patch_doc) == result

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rocketlead_async.testing import FakeRocketLead
-
-from .fake_support import Wire
+from tests.helpers.wire import Wire
 
 ORG_SHAPES = {
     "/connect/calendar/": {"id", "name", "tzdata", "organizationId"},
@@ -26,7 +25,7 @@ ORG_SHAPES = {
 
 @pytest.mark.parametrize(("path", "keys"), ORG_SHAPES.items())
 async def test_lists_are_bare_arrays_of_the_callers_org(
-    wire: Wire, fake: FakeRocketLead, path: str, keys: set[str]
+    wire: Wire, manual_fake: FakeRocketLead, path: str, keys: set[str]
 ) -> None:
     reply = await wire.get(path, token="read")
     assert reply.status == 200
@@ -35,7 +34,7 @@ async def test_lists_are_bare_arrays_of_the_callers_org(
     assert reply.json
     for item in reply.json:
         assert set(item) == keys
-        assert item["organizationId"] == fake.demo.organization_id
+        assert item["organizationId"] == manual_fake.demo.organization_id
 
 
 @pytest.mark.parametrize("path", list(ORG_SHAPES))
@@ -62,8 +61,8 @@ async def test_unknown_item_is_404_naming_the_kind(wire: Wire, path: str, kind: 
     assert reply.json == {"statusCode": 404, "message": f"{kind} not found"}
 
 
-async def test_another_orgs_objects_are_not_found(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
+async def test_another_orgs_objects_are_not_found(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    demo = manual_fake.demo
     for path, foreign in [
         ("/connect/calendar/", demo.foreign_calendar_id),
         ("/connect/resources/", demo.foreign_resource_id),
@@ -73,15 +72,17 @@ async def test_another_orgs_objects_are_not_found(wire: Wire, fake: FakeRocketLe
         assert foreign not in {item["id"] for item in (await wire.get(path)).json}
 
 
-async def test_a_foreign_token_sees_only_its_org(wire: Wire, fake: FakeRocketLead) -> None:
-    token = fake.issue_token("read", organization_id=fake.demo.foreign_organization_id)
+async def test_a_foreign_token_sees_only_its_org(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    token = manual_fake.issue_token(
+        "read", organization_id=manual_fake.demo.foreign_organization_id
+    )
     calendars = (await wire.get("/connect/calendar/", token=token)).json
-    assert [c["id"] for c in calendars] == [fake.demo.foreign_calendar_id]
+    assert [c["id"] for c in calendars] == [manual_fake.demo.foreign_calendar_id]
     assert calendars[0]["tzdata"] == "Europe/Vienna"
 
 
-async def test_demo_lookups(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
+async def test_demo_lookups(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    demo = manual_fake.demo
     calendars = (await wire.get("/connect/calendar/")).json
     assert [(c["name"], c["tzdata"]) for c in calendars] == [
         ("Studio Mitte", "Europe/Berlin"),
@@ -100,8 +101,8 @@ async def test_demo_lookups(wire: Wire, fake: FakeRocketLead) -> None:
     assert {resources[t]["maxParallelBookings"] for t in demo.trainer_ids} == {1}
 
 
-async def test_table_shape(wire: Wire, fake: FakeRocketLead) -> None:
-    table = (await wire.get(f"/connect/tables/{fake.demo.table_id}")).json
+async def test_table_shape(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    table = (await wire.get(f"/connect/tables/{manual_fake.demo.table_id}")).json
     assert table["name"] == "Leads"
     states = table["leadStates"]
     assert [(s["name"], s["default"]) for s in states] == [
@@ -110,18 +111,18 @@ async def test_table_shape(wire: Wire, fake: FakeRocketLead) -> None:
         ("Booked", False),
     ]
     assert all(set(s) == {"id", "name", "color", "default"} for s in states)
-    assert states[0]["id"] == fake.demo.default_lead_state_id
+    assert states[0]["id"] == manual_fake.demo.default_lead_state_id
     fields = {f["id"]: f for f in table["customFields"]}
-    assert fields[fake.demo.goal_field_id] == {
-        "id": fake.demo.goal_field_id,
+    assert fields[manual_fake.demo.goal_field_id] == {
+        "id": manual_fake.demo.goal_field_id,
         "name": "Training goal",
         "type": "text",
     }
-    assert fields[fake.demo.visits_field_id]["type"] == "number"
+    assert fields[manual_fake.demo.visits_field_id]["type"] == "number"
 
 
-async def test_resource_slots_filtered_by_calendar(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
+async def test_resource_slots_filtered_by_calendar(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    demo = manual_fake.demo
     reply = await wire.get(
         "/connect/resource_slots/", token="read", params={"calendarId": demo.mitte_calendar_id}
     )
@@ -149,8 +150,8 @@ async def test_resource_slots_filtered_by_calendar(wire: Wire, fake: FakeRocketL
     assert len(everything) == 5 * 7
 
 
-async def test_blockers(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
+async def test_blockers(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    demo = manual_fake.demo
     kreuzberg = (
         await wire.get(
             "/connect/resource_slot_blockers/", params={"calendarId": demo.kreuzberg_calendar_id}
@@ -177,8 +178,8 @@ async def test_blockers(wire: Wire, fake: FakeRocketLead) -> None:
     assert mitte[-1]["startDateTime"] == "2027-03-29T10:00:00.000Z"
 
 
-async def test_mapping_filters(wire: Wire, fake: FakeRocketLead) -> None:
-    demo = fake.demo
+async def test_mapping_filters(wire: Wire, manual_fake: FakeRocketLead) -> None:
+    demo = manual_fake.demo
     by_calendar = (
         await wire.get(
             "/connect/resource_calendar_mappings/",

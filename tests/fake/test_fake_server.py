@@ -1,9 +1,8 @@
-"""Lifecycle, determinism, aiohttp test-utility use, and the pytest plugin."""
+"""FakeRocketLead's lifecycle, determinism, and use with aiohttp's test utilities."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 
 import aiohttp
@@ -11,8 +10,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from rocketlead_async.testing import DemoOrg, FakeRocketLead
-
-from .fake_support import fresh_get_status
+from tests.helpers.recorders import until
+from tests.helpers.wire import fresh_get_status
 
 
 async def test_running_serves_on_loopback_and_shuts_down() -> None:
@@ -70,20 +69,17 @@ async def test_app_works_with_aiohttp_test_utilities() -> None:
 async def test_serve_forever_until_cancelled() -> None:
     fake = FakeRocketLead()
     task = asyncio.create_task(fake.serve_forever("127.0.0.1", 0))
-    for _ in range(100):
-        await asyncio.sleep(0)
-        with contextlib.suppress(RuntimeError):
-            if fake.url:
-                break
+
+    def serving() -> bool:
+        try:
+            return bool(fake.url)
+        except RuntimeError:
+            return False
+
+    await until(serving, what="the fake to serve")
     assert await fresh_get_status(fake.url + "/connect/calendar/", fake.tokens.read) == 200
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     with pytest.raises(RuntimeError):
         _ = fake.url
-
-
-async def test_pytest_plugin_fixture(fake_rocketlead: FakeRocketLead) -> None:
-    assert fake_rocketlead.seed == 0
-    url = fake_rocketlead.url + "/connect/calendar/"
-    assert await fresh_get_status(url, fake_rocketlead.tokens.read) == 200

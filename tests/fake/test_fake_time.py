@@ -1,4 +1,7 @@
-"""Wire timestamps: our parser accepts the same strings on every Python version."""
+"""FakeRocketLead's wire timestamps: its parser accepts the same strings on every Python version.
+
+The private ``_time`` parser is tested directly: ``datetime.fromisoformat`` differs between
+Python 3.10 and 3.11+, and this table pins the strings the fake accepts on all of them."""
 
 from __future__ import annotations
 

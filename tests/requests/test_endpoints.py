@@ -410,27 +410,31 @@ async def test_each_endpoint_sends_exactly_this_request_and_returns_the_typed_an
 # -- ids ----------------------------------------------------------------------------------------
 
 IdCall = Callable[[rl.RocketLeadClient, Any], Awaitable[Any]]
-ID_CALLS: dict[str, tuple[IdCall, str, str]] = {
-    "calendars.get": (lambda c, i: c.calendars.get(i), "GET", "/connect/calendar/"),
-    "resources.get": (lambda c, i: c.resources.get(i), "GET", "/connect/resources/"),
+# name -> (call, method, path prefix, the parameter its errors name)
+ID_CALLS: dict[str, tuple[IdCall, str, str, str]] = {
+    "calendars.get": (lambda c, i: c.calendars.get(i), "GET", "/connect/calendar/", "id"),
+    "resources.get": (lambda c, i: c.resources.get(i), "GET", "/connect/resources/", "id"),
     "appointment_types.get": (
         lambda c, i: c.appointment_types.get(i),
         "GET",
         "/connect/appointment_types/",
+        "id",
     ),
-    "tables.get": (lambda c, i: c.tables.get(i), "GET", "/connect/tables/"),
+    "tables.get": (lambda c, i: c.tables.get(i), "GET", "/connect/tables/", "id"),
     "bookings.delete": (
         lambda c, i: c.bookings.delete(i),
         "DELETE",
         "/connect/calendar_bookings/",
+        "booking_id",
     ),
     "leads.update": (
         lambda c, i: c.leads.update(i, {"leadStateId": "ls_won"}),
         "PATCH",
         "/connect/table_entries/",
+        "entry_id",
     ),
 }
-BAD_IDS = ["", "   ", "a/b", "../admin", "a?b=1", "a#frag", "..", "x..y", "a\\b", "\n"]
+BAD_IDS = ["", "   ", "a/b", "../admin", "a?b=1", "a#frag", "..", "x..y", "a\\b", "\n", "abc\n"]
 AWKWARD = "a b+c@ü%:"
 
 
@@ -439,8 +443,8 @@ AWKWARD = "a b+c@ü%:"
 async def test_unsafe_ids_are_refused_before_any_request(
     server: ScriptedServer, client: rl.RocketLeadClient, name: str, bad: str
 ) -> None:
-    call, _, _ = ID_CALLS[name]
-    with pytest.raises(ValueError):  # noqa: PT011 - the message varies with the reason
+    call, _, _, parameter = ID_CALLS[name]
+    with pytest.raises(ValueError, match=rf"^{parameter}\b"):
         await call(client, bad)
     assert server.requests == []
 
@@ -449,8 +453,8 @@ async def test_unsafe_ids_are_refused_before_any_request(
 async def test_non_string_ids_are_a_type_error(
     server: ScriptedServer, client: rl.RocketLeadClient, name: str
 ) -> None:
-    call, _, _ = ID_CALLS[name]
-    with pytest.raises(TypeError):
+    call, _, _, parameter = ID_CALLS[name]
+    with pytest.raises(TypeError, match=rf"^{parameter} must be a str, not int"):
         await call(client, 123)
     assert server.requests == []
 
@@ -459,7 +463,7 @@ async def test_non_string_ids_are_a_type_error(
 async def test_ids_are_url_quoted(
     server: ScriptedServer, client: rl.RocketLeadClient, name: str
 ) -> None:
-    call, method, prefix = ID_CALLS[name]
+    call, method, prefix, _ = ID_CALLS[name]
     answers = {"PATCH": Answer(payload=lead_json()), "DELETE": Answer(status=204)}
     server.add(method, prefix + AWKWARD, answers.get(method, Answer(payload={"id": AWKWARD})))
 

@@ -1,30 +1,38 @@
-"""Helpers for the FakeRocketLead suite: a settable clock and a raw JSON client."""
+"""A raw JSON client for FakeRocketLead's own tests: what any HTTP client sees on the wire,
+with no SDK in between."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import aiohttp
 from attrs import frozen
 
-from rocketlead_async.testing import FakeRocketLead
+from rocketlead_async.testing import DemoOrg, FakeRocketLead
 
-START = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)  # before the demo week
+# The fake's wall clock in its own tests (``manual_fake``): a fixed moment before the demo week.
+FAKE_NOW = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
-class Clock:
-    """A settable ``now`` for the fake."""
+class Dropped(aiohttp.ClientConnectionError):
+    """The server closed the connection without answering (``Wire`` raises it)."""
 
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
 
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+async def surface_drops(
+    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+) -> aiohttp.ClientResponse:
+    """A client middleware: a dropped connection is raised as ``Dropped``. aiohttp resends an
+    idempotent request (GET, DELETE, ...) once when the server drops the connection; it does so
+    only for its own disconnect errors, so raising another one makes every drop visible and
+    keeps the fake's request counts exact."""
+    try:
+        return await handler(request)
+    except aiohttp.ClientConnectorError:
+        raise  # could not connect at all: aiohttp never resends that
+    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as error:
+        raise Dropped(str(error)) from error
 
 
 @frozen
@@ -38,13 +46,15 @@ class Reply:
 
 
 class Wire:
-    """A raw aiohttp client for the fake: scope names pick the seeded token."""
+    """A raw aiohttp client for the fake: scope names ("read", "write", "admin") pick the seeded
+    token, any other string is sent as the token, ``None`` sends no Authorization header."""
 
     def __init__(self, session: aiohttp.ClientSession, fake: FakeRocketLead) -> None:
         self.session = session
         self.fake = fake
 
     def headers(self, token: str | None) -> dict[str, str]:
+        """The Authorization header for ``token`` (a scope name or a literal token)."""
         if token is None:
             return {}
         scopes = {
@@ -61,15 +71,18 @@ class Wire:
         *,
         token: str | None = "admin",
         json: Any = None,
+        data: bytes | None = None,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: aiohttp.ClientTimeout | None = None,
     ) -> Reply:
+        """Send one request (JSON ``json`` or raw ``data``) and read the whole answer."""
         sent = {**self.headers(token), **(headers or {})}
         async with self.session.request(
             method,
             self.fake.url + path,
             json=json,
+            data=data,
             params=params,
             headers=sent,
             timeout=timeout or aiohttp.ClientTimeout(total=10),
@@ -82,10 +95,24 @@ class Wire:
             return Reply(response.status, dict(response.headers), raw, decoded)
 
     async def get(self, path: str, **kw: Any) -> Reply:
+        """``call("GET", path, ...)``."""
         return await self.call("GET", path, **kw)
 
     async def post(self, path: str, body: Any, **kw: Any) -> Reply:
+        """``call("POST", path, json=body, ...)``."""
         return await self.call("POST", path, json=body, **kw)
+
+
+def ben_booking(demo: DemoOrg) -> dict[str, Any]:
+    """The POST body of a booking the demo org accepts: Ben, Personal Training, Thursday 25
+    March 10:00-11:00 in Berlin (nothing in the seed takes it)."""
+    return {
+        "calendarId": demo.mitte_calendar_id,
+        "resourceId": demo.mitte_trainer_ids[1],
+        "appointmentTypeId": demo.personal_training_type_id,
+        "startDateTime": "2027-03-25T09:00:00.000Z",
+        "endDateTime": "2027-03-25T10:00:00.000Z",
+    }
 
 
 def slot_booking(slot: Mapping[str, Any], calendar_id: str, **extra: Any) -> dict[str, Any]:
@@ -102,7 +129,7 @@ def slot_booking(slot: Mapping[str, Any], calendar_id: str, **extra: Any) -> dic
 
 
 async def fresh_get_status(url: str, token: str) -> int:
-    """GET ``url`` with a brand-new stock aiohttp session (keep-alive, default retries)."""
+    """GET ``url`` with a brand-new stock aiohttp session (keep-alive, aiohttp's own resend)."""
     headers = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(headers=headers) as session, session.get(url) as response:
         await response.read()

@@ -30,6 +30,8 @@ _FENCE = re.compile(r"(?P<before>[^\n]*)\n```python\n(?P<code>.*?)\n```", re.S)
 
 @attrs.frozen
 class Snippet:
+    """A ```python block of a Markdown file, at ``line`` (1-based)."""
+
     line: int
     code: str
     fragment: bool
@@ -49,6 +51,8 @@ def python_blocks(markdown: str) -> list[Snippet]:
 
 @attrs.frozen
 class Ran:
+    """A finished process: exit code, stdout, stderr."""
+
     code: int | None
     out: str
     err: str
@@ -81,6 +85,7 @@ async def run_python(
 
 
 async def run_snippet(code: str, fake: FakeRocketLead, tmp: Path) -> Ran:
+    """Run one snippet as a script (top-level ``await`` allowed) against ``fake``."""
     script = tmp / "snippet.py"
     script.write_text(code, encoding="utf-8")
     return await run_python([sys.executable, "-c", RUNNER, str(script)], fake)
