@@ -6,7 +6,7 @@ slot-race recovery (``client.bookings.book``) for voice agents that book while t
 
 from typing import TYPE_CHECKING, Any
 
-from . import _logs, errors, models
+from . import _lazy, _logs, errors, models
 from ._client import DEFAULT_BASE_URL, RocketLeadClient
 from ._outcomes import LateOutcome
 from ._retry import NO_RETRY, RetryPolicy
@@ -95,14 +95,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, _LAZY, globals(), name)
 
 
 def __dir__() -> list[str]:

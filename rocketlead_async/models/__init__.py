@@ -6,6 +6,7 @@ needs them, and making attrs classes is most of what importing the SDK costs.
 
 from typing import TYPE_CHECKING, Any
 
+from .. import _lazy
 from ._base import Id
 from .availability import Availability, AvailabilityMeta, Slot, SlotKey
 from .bookings import (
@@ -52,14 +53,7 @@ LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    module = LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, LAZY, globals(), name)
 
 
 __all__ = [

@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING, Any
 
+from .. import _lazy
 from .availability import AvailabilityResource
 from .bookings import BookingsResource
 
@@ -38,14 +39,7 @@ LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    module = LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, LAZY, globals(), name)
 
 
 __all__ = [
