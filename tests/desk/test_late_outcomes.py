@@ -23,18 +23,10 @@ from tests.helpers.clients import MakeClient
 from tests.helpers.clock import BlockingSleep
 from tests.helpers.demo import AVAILABILITY, BOOKINGS, CALENDARS, bookings_named, trainer_request
 from tests.helpers.recorders import Unknowns, until
+from tests.helpers.tasks import cancel
 
 Kind = rl.RecoveryEventKind
 HOLD = 0.05  # seconds the fake holds a booking answer: long enough to cancel mid-flight
-
-
-async def cancel(call: asyncio.Future[Any]) -> float:
-    """Cancel ``call``; check the caller sees CancelledError at once. Returns when it was."""
-    assert not call.done(), "the call finished before the test could cancel it"
-    call.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await call
-    return time.monotonic()
 
 
 def held(fake: FakeRocketLead, name: str = "Caller") -> list[str]:

@@ -1,9 +1,12 @@
-"""The tasks a test leaves behind."""
+"""Tasks in tests: cancelling a call, and the tasks a test leaves behind."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
+
+import pytest
 
 
 def drop_held_answers() -> None:
@@ -27,3 +30,14 @@ def client_tasks() -> set[asyncio.Task[Any]]:
             continue
         out.add(task)
     return out
+
+
+async def cancel(call: asyncio.Future[Any]) -> float:
+    """Cancel ``call`` (still running) and check that CancelledError is what its caller sees;
+    returns the monotonic time it did."""
+    assert not call.done(), "the call finished before the test could cancel it"
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert call.cancelled()
+    return time.monotonic()

@@ -29,7 +29,7 @@ from tests.helpers.clock import BlockingSleep
 from tests.helpers.demo import berlin, bookings_named, trainer_request
 from tests.helpers.endpoints import ENDPOINT, booking_of
 from tests.helpers.recorders import Unknowns, until
-from tests.helpers.tasks import client_tasks
+from tests.helpers.tasks import cancel, client_tasks
 
 HOLD = 2.0  # seconds the fake holds an answer; the test cancels long before
 NAME = "cancelled caller"
@@ -66,15 +66,6 @@ def _start(call: Awaitable[Any]) -> asyncio.Task[Any]:
     return asyncio.create_task(run())
 
 
-async def _cancel(task: asyncio.Task[Any]) -> None:
-    """Cancel ``task`` and check that CancelledError is what its caller sees."""
-    assert not task.done(), "the call finished before the test could cancel it"
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert task.cancelled()
-
-
 async def _settle() -> None:
     for _ in range(10):
         await asyncio.sleep(0)
@@ -108,8 +99,8 @@ async def test_cancel_before_send(
     await until(lambda: fake.request_count(CALENDARS) == 1, what="the blocking request")
     target = _start(call(client, fake))
     await _settle()
-    await _cancel(target)
-    await _cancel(blocker)
+    await cancel(target)
+    await cancel(blocker)
     assert fake.request_count(route) == 0
     assert unknowns == []  # nothing was sent: nothing to report
     assert bookings_named(fake, NAME) == []
@@ -129,7 +120,7 @@ async def test_cancel_book_in_the_attempt_event_before_the_first_post(
 
     target = _start(_book(client, fake, on_event=on_event))
     await entered.wait()
-    await _cancel(target)
+    await cancel(target)
     assert fake.request_count() == 0
     assert unknowns == []
     await _still_usable(client, fake)
@@ -149,7 +140,7 @@ async def test_cancel_book_after_its_post_was_sent_is_reported(
     fake.faults.add(POST, Fault.latency(HOLD, commit=True))
     target = _start(_book(client, fake))
     await until(lambda: len(bookings_named(fake, NAME)) == 1, what="the commit")
-    await _cancel(target)
+    await cancel(target)
     (unknown,) = unknowns
     assert type(unknown) is rl.BookingOutcomeUnknown
     assert unknown.request == booking_of(fake, NAME)
@@ -169,7 +160,7 @@ async def test_cancel_while_waiting_for_the_answer(
     fake.faults.add(route, Fault.latency(HOLD, commit=True))
     target = _start(call(client, fake))
     await until(lambda: fake.request_count(route) == 1, what="the request")
-    await _cancel(target)
+    await cancel(target)
     assert unknowns == []  # only POSTs have outcomes to report
     assert fake.request_count(route) == 1
     await _still_usable(client, fake)
@@ -189,7 +180,7 @@ async def test_cancel_during_backoff(
     fake.faults.add(route, Fault.status(503))
     target = _start(call(client, fake))
     await sleep.entered.wait()
-    await _cancel(target)
+    await cancel(target)
     assert fake.request_count(route) == 1
     assert unknowns == []  # the 503 said the POST did not commit; nothing is in flight
     assert bookings_named(fake, NAME) == []
@@ -208,7 +199,7 @@ async def test_cancel_book_while_the_recovery_refetch_waits(
     fake.faults.add(AVAILABILITY, Fault.latency(HOLD))
     target = _start(_book(client, fake))
     await until(lambda: fake.request_count(AVAILABILITY) == 1, what="the refetch")
-    await _cancel(target)
+    await cancel(target)
     assert fake.request_count(POST) == 1
     assert unknowns == []  # the only POST was answered: slot taken
     assert bookings_named(fake, NAME) == []
@@ -224,7 +215,7 @@ async def test_cancel_book_during_the_refetch_backoff(
     fake.faults.add(AVAILABILITY, Fault.status(503))
     target = _start(_book(client, fake))
     await sleep.entered.wait()
-    await _cancel(target)
+    await cancel(target)
     assert (fake.request_count(POST), fake.request_count(AVAILABILITY)) == (1, 1)
     assert unknowns == []
     sleep.release.set()
@@ -245,7 +236,7 @@ async def test_cancel_book_in_the_picked_event_before_the_second_post(
 
     target = _start(_book(client, fake, on_event=on_event))
     await entered.wait()
-    await _cancel(target)
+    await cancel(target)
     assert (fake.request_count(POST), fake.request_count(AVAILABILITY)) == (1, 1)
     assert unknowns == []
     await _still_usable(client, fake)
@@ -263,7 +254,7 @@ async def test_cancel_book_while_the_second_post_waits_is_reported(
     original = booking_of(fake, NAME)
     target = _start(client.bookings.book(original))
     await until(lambda: len(bookings_named(fake, NAME)) == 1, what="the second commit")
-    await _cancel(target)
+    await cancel(target)
     (unknown,) = unknowns
     assert type(unknown) is rl.BookingOutcomeUnknown
     assert "cancelled" in str(unknown)
