@@ -13,9 +13,6 @@ pytest_plugins = [
     "tests.helpers.fixtures.cli",
     "tests.helpers.fixtures.integrations",
     "tests.helpers.fixtures.retries",
-    "tests.helpers.fixtures.retries_faults",
-    "tests.helpers.fixtures.requests",
-    "tests.helpers.fixtures.errors",
 ]
 
 
