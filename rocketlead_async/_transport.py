@@ -656,9 +656,14 @@ class Transport:
         unknown = call.unknown_error(
             reason, method=call.method, path=call.path, request=call.request, status=status
         )
-        if call.history is not None and isinstance(unknown, BookingOutcomeUnknown):
-            elapsed = self.clock() - started
-            unknown.attempts = (*call.history, Attempt(call.request, unknown, elapsed))
+        if isinstance(unknown, BookingOutcomeUnknown):
+            # This POST goes last with the failure that left it unknown (the unknown itself if
+            # the caller was cancelled: it is never raised), frame-free: an error that holds
+            # its traceback in its own history would keep the whole call's frames in a cycle.
+            if error is not None:
+                error.__traceback__ = None
+            attempt = Attempt(call.request, error or unknown, self.clock() - started)
+            unknown.attempts = (*(call.history or ()), attempt)
         return unknown
 
 

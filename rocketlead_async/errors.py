@@ -204,9 +204,9 @@ class BookingOutcomeUnknown(OutcomeUnknownError):
 
     ``request`` is the POST that may have booked. ``attempts`` is the history of the booking's
     POSTs (each an ``Attempt``, frame-free), this unknown one last with the failure that left it
-    unknown as its ``error``, so an agent can tell the caller which time they may hold. It is
-    complete before ``on_outcome_unknown`` sees the error; from ``bookings.create()`` it holds
-    the one POST.
+    unknown as its ``error`` (this error itself if the caller was cancelled after sending), so
+    an agent can tell the caller which time they may hold. It is complete before
+    ``on_outcome_unknown`` sees the error; from ``bookings.create()`` it holds the one POST.
     """
 
     def __init__(

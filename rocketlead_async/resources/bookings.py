@@ -49,7 +49,7 @@ class BookingsResource(Resource):
 
         ``attempts``: earlier attempts of the same booking (``book()`` passes its history); a
         :class:`BookingOutcomeUnknown` then carries them, this POST last, before
-        ``on_outcome_unknown`` sees it. Without it the error's ``attempts`` is empty.
+        ``on_outcome_unknown`` sees it. Without it the error's ``attempts`` holds this POST.
 
         ``on_sent``: called synchronously (never awaited) when the POST starts going on the
         wire: from then on the booking may exist; before it, nothing was sent. If the caller is

@@ -45,6 +45,25 @@ async def test_outcome_unknown_hook_is_called_exactly_once(
     assert len(server.requests) == 1
 
 
+async def test_an_unknown_booking_from_create_carries_its_one_post(
+    server: ScriptedServer, make_client: MakeClient
+) -> None:
+    """The history a BookingOutcomeUnknown documents, from create() too: this POST, with the
+    failure that left it unknown, already when the hook sees the error."""
+    seen: list[tuple[rl.Attempt, ...]] = []
+    client = make_client(base_url=server.url, on_outcome_unknown=lambda e: seen.append(e.attempts))
+    server.post(BOOKINGS, status=504, body="upstream timed out")
+
+    with pytest.raises(rl.BookingOutcomeUnknown) as info:
+        await client.bookings.create(REQUEST)
+
+    (attempt,) = info.value.attempts
+    assert seen == [info.value.attempts]
+    assert attempt.request is REQUEST
+    assert attempt.error is info.value.__cause__
+    assert isinstance(attempt.error, rl.InternalServerError)
+
+
 async def test_without_a_hook_the_unknown_outcome_is_still_raised(
     server: ScriptedServer, make_client: MakeClient
 ) -> None:
