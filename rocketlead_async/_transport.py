@@ -499,9 +499,11 @@ class Transport:
                 auto_decompress=True,
                 middlewares=(),  # a session middleware could repeat a booking POST
             ) as response:
-                connection = response.connection
-                if connection is not None:
-                    _ANSWERED.add(connection.protocol)
+                # Not response.connection: an answer that arrived whole has released it already
+                # (the usual case), and its connection has answered the SDK all the same.
+                protocol = getattr(response, "_protocol", None)
+                if protocol is not None:
+                    _ANSWERED.add(protocol)
                 if body is not None and not body.sent and _on_the_wire(response):
                     # Bytes that arrived before the body was written cannot answer it.
                     body.stale = True
