@@ -7,7 +7,9 @@ no answer arrived before the body went out (``rocketlead_async._transport._unsol
 Two measurements:
 
 - ``guard alone``: the check on a live, idle kept-alive connection, called in a tight loop (the
-  exact work added to every POST);
+  exact work added to every POST); on plain TCP, and on TLS (production traffic: a connection
+  that answered the SDK before is peeked at too) against an in-process TLS server with a
+  ``trustme`` certificate (skipped without ``trustme``, a test dependency);
 - ``booking POST``: ``client.bookings.create()`` against the loopback server process of
   ``_server.py``, with the guard and with it switched off, interleaved block by block (the
   difference is within the noise of a shared machine; the first number is the one to read).
@@ -39,6 +41,7 @@ from rocketlead_async import BookingRequest, RocketLeadClient  # noqa: E402
 
 async def _guard_alone(client: RocketLeadClient, request: BookingRequest, calls: int) -> float:
     """Seconds per guard check on the idle kept-alive connection of a real booking POST."""
+    await client.bookings.create(request)  # the connection has answered the SDK before
     writers: list[Any] = []
     original = transport._unsolicited
 
@@ -66,6 +69,44 @@ async def _posts(client: RocketLeadClient, request: BookingRequest, count: int) 
     return (time.perf_counter() - started) / count
 
 
+async def _tls_guard_alone(request: BookingRequest, calls: int) -> float | None:
+    """:func:`_guard_alone` over TLS: an in-process aiohttp server with a trustme certificate."""
+    try:
+        import trustme
+    except ImportError:
+        return None
+    import ssl
+
+    from _payloads import booking_json
+    from aiohttp import ClientSession, TCPConnector, web
+
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    answer = json.dumps(booking_json()).encode()
+
+    async def book(web_request: web.Request) -> web.Response:
+        await web_request.read()
+        return web.Response(status=201, body=answer, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post("/connect/calendar_bookings/", book)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with ClientSession(connector=TCPConnector(ssl=client_ctx)) as session:
+            url = f"https://127.0.0.1:{port}"
+            async with RocketLeadClient(TOKEN, base_url=url, session=session) as client:
+                return await _guard_alone(client, request, calls)
+    finally:
+        await runner.cleanup()
+
+
 async def run(quick: bool) -> dict[str, Any]:
     rounds, per_block, guard_calls = (6, 100, 20_000) if quick else (20, 200, 200_000)
     request = BookingRequest(**booking_request_fields())
@@ -85,10 +126,12 @@ async def run(quick: bool) -> dict[str, Any]:
                     finally:
                         transport._unsolicited = original
                     (with_guard if guarded else without).append(seconds)
+    tls_alone = await _tls_guard_alone(request, guard_calls)
     guarded_us = statistics.median(with_guard) * 1e6
     bare_us = statistics.median(without) * 1e6
     return {
         "guard_alone_us": alone * 1e6,
+        "tls_guard_alone_us": None if tls_alone is None else tls_alone * 1e6,
         "post_with_guard_us": guarded_us,
         "post_without_guard_us": bare_us,
         "difference_us": guarded_us - bare_us,
@@ -105,6 +148,8 @@ def main() -> None:
     results = asyncio.run(run(args.quick))
     print("| measure | µs |\n|---|---|")
     print(f"| guard alone, per booking POST | {results['guard_alone_us']:.2f} |")
+    if results["tls_guard_alone_us"] is not None:
+        print(f"| guard alone on TLS, per booking POST | {results['tls_guard_alone_us']:.2f} |")
     print(f"| booking POST with the guard (median) | {results['post_with_guard_us']:.0f} |")
     print(f"| booking POST without the guard (median) | {results['post_without_guard_us']:.0f} |")
     print(f"| difference (noise-bound) | {results['difference_us']:+.0f} |")
