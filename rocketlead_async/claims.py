@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ._seats import Seat, SeatClaims, SeatClaimsProtocol
+from ._validate import check_number
 from ._wait import within
 from .models import Slot, SlotKey
 
@@ -166,9 +167,7 @@ def _epoch(moment: datetime) -> str:
 
 
 def _positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"RedisSeatClaims {name} must be a number > 0, not {value!r}")
-    return float(value)
+    return check_number(value, f"RedisSeatClaims {name}", inclusive=False)
 
 
 class RedisSeatClaims:

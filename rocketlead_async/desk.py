@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._validate import check_timeout
+from ._validate import check_id, check_int, check_optional_id, check_timeout
 from ._wait import settle
 from .errors import BookingOutcomeUnknown, RocketLeadError, SlotRecoveryExhausted
 from .models import Booking, BookingRequest, Calendar, Slot, SlotKey
@@ -244,12 +244,9 @@ class BookingDesk:
     ) -> None:
         if not isinstance(calendar, Calendar):
             raise TypeError(f"calendar must be a Calendar, not {type(calendar).__name__}")
-        if not isinstance(appointment_type_id, str) or not appointment_type_id:
-            raise ValueError("appointment_type_id must be a non-empty str")
-        if resource_id is not None and (not isinstance(resource_id, str) or not resource_id):
-            raise ValueError("resource_id must be None or a non-empty str")
-        if isinstance(max_offers, bool) or not isinstance(max_offers, int) or max_offers < 1:
-            raise ValueError(f"max_offers must be an int >= 1, not {max_offers!r}")
+        check_id(appointment_type_id, "appointment_type_id")
+        check_optional_id(resource_id, "resource_id")
+        check_int(max_offers, "max_offers")
         if recovery is not None and not isinstance(recovery, SlotRecovery):
             raise TypeError(f"recovery must be a SlotRecovery, not {type(recovery).__name__}")
         if phrases is not None and not isinstance(phrases, Phrases):

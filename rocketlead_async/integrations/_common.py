@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import math
 import weakref
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, tzinfo
@@ -14,6 +13,7 @@ from typing import Any, Literal
 
 import attrs
 
+from .._validate import check_number
 from ..desk import BookingDesk, DeskResult, OfferedSlot
 
 DeskFactory = Callable[[Any], "BookingDesk | Awaitable[BookingDesk]"]
@@ -260,10 +260,7 @@ def check_seconds(name: str, value: object, *, allow_zero: bool = True) -> float
     """A finite, non-negative number of seconds (``ValueError`` naming ``name``)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
-    seconds = float(value)
-    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
-        raise ValueError(f"{name} must be a finite number of seconds >= 0, not {value!r}")
-    return seconds
+    return check_number(value, name, inclusive=allow_zero)
 
 
 def entry_id_for(entry_id: EntryIdOf | None, data: object) -> str | None:

@@ -5,10 +5,13 @@ ASCII or a base URL that holds it (neither quoted back)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from types import SimpleNamespace
 
 import pytest
 
 import rocketlead_async as rl
+from rocketlead_async.claims import RedisSeatClaims
+from rocketlead_async.integrations._common import check_seconds
 from tests.helpers.bodies import booking_request, lead_json, lead_request
 from tests.helpers.clients import SECRET, TOKEN
 from tests.helpers.retries import LEADS, REQUEST
@@ -108,3 +111,22 @@ def test_a_base_url_holding_the_token_is_not_quoted(base_url: str) -> None:
     with pytest.raises(ValueError, match="base_url") as caught:
         rl.RocketLeadClient(TOKEN, base_url=base_url)
     assert SECRET not in str(caught.value)
+
+
+def test_the_desk_the_redis_claims_and_the_voice_tools_check_by_the_same_rules(
+    client: rl.RocketLeadClient,
+) -> None:
+    """The same id and number rules as everywhere else, not copies that drifted: an id made of
+    dots, and a number too large for a float or infinite, are refused by name."""
+    calendar = rl.Calendar(id=rl.Id("cal_1"), tzdata="Europe/Berlin")
+    for bad_id in (".", "a/b", "tab\tid"):
+        with pytest.raises(ValueError, match="appointment_type_id"):
+            rl.BookingDesk(client, calendar=calendar, appointment_type_id=bad_id)
+        with pytest.raises(ValueError, match="resource_id"):
+            rl.BookingDesk(client, calendar=calendar, appointment_type_id="t", resource_id=bad_id)
+    redis = SimpleNamespace(eval=lambda *_args: None)
+    for huge in (10**400, float("inf")):
+        with pytest.raises(ValueError, match="ttl"):
+            RedisSeatClaims(redis, ttl=huge)
+        with pytest.raises(ValueError, match="budget"):
+            check_seconds("budget", huge, allow_zero=False)
