@@ -236,7 +236,10 @@ def test_response_headers_on_an_error_survive_pickle_read_only() -> None:
 def test_from_dict_inverts_to_dict_for_every_response_model(cls: type[Any], data: Any) -> None:
     model = data.draw(models(cls))
     wire = rl.to_dict(model)
-    assert rl.from_dict(cls, wire) == model
+    decoded = rl.from_dict(cls, wire)  # built by the fused decoder, not by __init__
+    assert decoded == model
+    assert hash(decoded) == hash(model)
+    roundtrips(decoded)  # pickles and copies as one made by its constructor
     # ... and through real JSON bytes, read as a response is.
     assert rl.from_dict(cls, _json.loads(rl.to_json(model).encode())) == model
 
