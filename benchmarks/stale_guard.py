@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -136,6 +137,7 @@ async def run(quick: bool) -> dict[str, Any]:
         "post_without_guard_us": bare_us,
         "difference_us": guarded_us - bare_us,
         "share_of_post": alone * 1e6 / guarded_us,
+        "load_average_1m": os.getloadavg()[0],  # a shared machine: read the figures with it
         "rounds": rounds,
         "posts_per_block": per_block,
     }
