@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from functools import partial
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 from .. import _json
-from .._convert import structure, structure_list
+from .._convert import decoder as _decoder
 from .._retry import RetryPolicy, check_retry
 from .._transport import Call, Transport
 from .._validate import check_aware, check_id, check_timeout
@@ -41,18 +40,6 @@ def encode_body(body: Any, name: str) -> bytes:
         return _json.dumps(body)
     except (TypeError, ValueError, RecursionError) as exc:
         raise TypeError(f"{name} is not JSON-serializable: {exc}") from None
-
-
-_DECODERS: dict[tuple[type[Any], bool], Callable[[Any], Any]] = {}
-
-
-def _decoder(cls: type[T], *, many: bool = False) -> Callable[[Any], Any]:
-    """One decode function per model (and list of it), made once: calls build no closures."""
-    try:
-        return _DECODERS[cls, many]
-    except KeyError:
-        decode = partial(structure_list if many else structure, cls=cls)
-        return _DECODERS.setdefault((cls, many), decode)
 
 
 class Host(Protocol):

@@ -28,11 +28,10 @@ import rocketlead_async as rl
 
 # Private SDK functions, called directly by the cheaper properties below (the decode step, the
 # status-to-error map, the Retry-After parser): far more inputs than the request path affords.
-from rocketlead_async._convert import RESPONSE_MODELS, wire_name
+from rocketlead_async._convert import RESPONSE_MODELS, decoder, wire_name
 from rocketlead_async._errormap import status_error
 from rocketlead_async._retry import parse_retry_after
 from rocketlead_async._transport import Call
-from rocketlead_async.resources._base import _decoder
 from rocketlead_async.testing import FakeRocketLead
 from tests.helpers.clients import TOKEN
 from tests.helpers.clock import FakeClock
@@ -194,8 +193,9 @@ async def _model_for(endpoint: Endpoint) -> tuple[type[Any], bool]:
     if endpoint.name not in MODELS:
         async with rl.RocketLeadClient(TOKEN, base_url=BASE) as probe:
             decode = (await _captured(endpoint, probe)).decode
-        cls = getattr(decode, "keywords", {}).get("cls", dict)
-        many = getattr(getattr(decode, "func", None), "__name__", "") == "structure_list"
+        # A converter decoder says what it decodes (model, many); DELETE's decodes nothing.
+        cls = getattr(decode, "model", dict)
+        many = bool(getattr(decode, "many", False))
         MODELS[endpoint.name] = (cls, many)
     return MODELS[endpoint.name]
 
@@ -304,7 +304,7 @@ def test_decode_of_any_body_is_the_model_or_unexpected_response(
     call: Call[Any] = Call(
         method="GET",
         path="/connect/x/",
-        decode=_decoder(model, many=many),
+        decode=decoder(model, many=many),
         timeout=1.0,
         retry=rl.RetryPolicy(),
     )
