@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from .._validate import check_aware
+from .._validate import check_aware, check_int
 from ._base import Id, extra_field
 
 __all__ = ["Availability", "AvailabilityMeta", "Slot", "SlotKey", "rank_nearest"]
@@ -97,10 +97,8 @@ class Availability:
         timezone-aware.
         """
         check_aware(when, "when")
-        if limit is not None and (
-            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
-        ):
-            raise ValueError(f"limit must be a non-negative int or None, not {limit!r}")
+        if limit is not None:
+            check_int(limit, "limit", minimum=0)
         slots = self.bookable()
         if duration is not None:
             slots = [slot for slot in slots if slot.duration == duration]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .._retry import RetryPolicy
+from .._validate import check_int
 from ..models import Availability
 from ._base import Resource, aware, query_id
 
@@ -42,9 +43,7 @@ class AvailabilityResource(Resource):
         if include_unavailable:
             params["includeUnavailable"] = "true"
         if step_length is not None:
-            if isinstance(step_length, bool) or not isinstance(step_length, int) or step_length < 1:
-                raise ValueError(f"step_length must be an int >= 1 (minutes), not {step_length!r}")
-            params["stepLength"] = str(step_length)
+            params["stepLength"] = str(check_int(step_length, "step_length (minutes)"))
         return await self._get(
             "/connect/availability/", Availability, timeout=timeout, retry=retry, params=params
         )
