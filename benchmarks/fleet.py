@@ -57,7 +57,7 @@ from rocketlead_async import (
     SlotRecoveryExhausted,
 )
 from rocketlead_async.testing import FakeRocketLead
-from rocketlead_async.testing._redis import RedisServer, RedisUnavailable
+from rocketlead_async.testing._redis import RedisServer, RedisUnavailable, redis_required
 
 __all__ = ["STRATEGIES", "run"]
 
@@ -314,12 +314,13 @@ async def rush(
 
 
 def redis_available() -> bool:
-    """Whether a redis-server can run here; in CI (``CI`` set) its absence is an error."""
+    """Whether a redis-server can run here; in CI (``redis_required()``) its absence is an
+    error."""
     try:
         with RedisServer():
             return True
     except RedisUnavailable:
-        if os.environ.get("CI"):
+        if redis_required():
             raise
         print("fleet: no redis-server, Redis rows skipped", file=sys.stderr)
         return False
