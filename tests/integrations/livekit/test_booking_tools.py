@@ -63,8 +63,10 @@ def test_tools_are_never_cancellable_and_refuse_replace(voice_desk: BookingDesk)
     tools = booking_tools(voice_desk)
     assert [t.info.name for t in tools] == ["check_availability", "book_slot"]
     assert all(ToolFlag.CANCELLABLE not in t.info.flags for t in tools)
-    with pytest.raises(ValueError, match="cancels the running book_slot call"):
+    with pytest.raises(ValueError, match="cancels the running book_slot call") as refused:
         booking_tools(voice_desk, on_duplicate="replace")
+    # what LiveKit does instead with a tool that is not CANCELLABLE (tool_executor.py)
+    assert "fail each duplicate call with an error" in str(refused.value)
 
 
 async def test_offer_then_book_in_one_conversation(
