@@ -26,7 +26,16 @@ from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime, tzinfo
 from typing import Any, NoReturn
 
-from ._client import BASE_URL_ENV, DEFAULT_BASE_URL, INSECURE_HTTP_ENV, TOKEN_ENV, RocketLeadClient
+from yarl import URL
+
+from ._client import (
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    INSECURE_HTTP_ENV,
+    TOKEN_ENV,
+    RocketLeadClient,
+    is_loopback,
+)
 from ._table import render_table
 from ._version import __version__
 from ._wire import to_dict
@@ -300,8 +309,12 @@ async def _fake_server(args: argparse.Namespace) -> int:
             print(f"FakeRocketLead serving at {fake.url}  (seed {args.seed}; Ctrl-C to stop)")
             for scope, token in tokens.items():
                 print(f"  {scope:<5} token: {token}")
+            # Served on another host's address, the URL is plain http beyond loopback: the
+            # command shown carries the opt-in it needs to work as printed.
+            opt_in = "" if is_loopback(URL(fake.url).host or "") else " --allow-insecure-http"
             print(
-                f"try: {TOKEN_ENV}={fake.tokens.admin} rocketlead calendars --base-url {fake.url}"
+                f"try: {TOKEN_ENV}={fake.tokens.admin} rocketlead calendars "
+                f"--base-url {fake.url}{opt_in}"
             )
             if every_interface:
                 print(
