@@ -221,6 +221,7 @@ class RocketLeadClient:
             "base_url": url,
             "session": session,
             "on_outcome_unknown": on_outcome_unknown,
+            "on_late_outcome": on_late_outcome,
             "max_connections": max_connections,
             "max_response_bytes": max_response_bytes,
             "clock": clock,
