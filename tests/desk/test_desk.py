@@ -278,6 +278,29 @@ async def test_no_alternative_is_booked_for_a_caller_who_left(
     assert bookings_named(fake, "Jane") == []
 
 
+async def test_a_caller_who_left_mid_post_is_booked_no_alternative_when_it_lost_the_race(
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+) -> None:
+    """The caller leaves while the POST is on the wire (so the desk lets it run), and its
+    answer is "slot taken": recovery must not book an alternative nobody heard of."""
+    told: list[rl.DeskResult] = []
+    desk = await open_desk(fake_client, demo, on_outcome=told.append)
+    await desk.offer(berlin(24, 14), berlin(24, 17))
+    fake.race_next_bookings(1)
+    fake.faults.add(BOOKINGS, Fault.latency(0.05))
+    call = asyncio.ensure_future(desk.book("S1", name="Jane"))
+    await until_posted(fake)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    await desk.aclose()
+    (outcome,) = told
+    assert (outcome.status, outcome.reason, outcome.abandoned) == ("failed", "abandoned", True)
+    assert outcome.spoken == "I didn't book Wednesday 24 March at 14:00."
+    assert fake.request_count(BOOKINGS) == 1
+    assert bookings_named(fake, "Jane") == []
+
+
 async def test_one_duplicate_cancelled_does_not_abandon_the_other(
     fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
