@@ -378,7 +378,8 @@ async def test_each_give_up_reason_has_its_own_honest_sentence(
     fake.race_next_bookings(1)
     result = await taken.book("S1", name="Jane")
     assert (result.status, result.reason) == ("alternatives", "max_attempts")
-    assert result.spoken.startswith("That slot was just taken, and so were the other times")
+    # One POST, nothing else tried: the caller is not told other times were taken too.
+    assert result.spoken.startswith("That slot was just taken. I can offer")
     assert result.spoken.endswith(
         # Nearest first; both trainers now hold 14:00-15:00, so 13:30 and 14:30 are gone too.
         "I can offer Wednesday 24 March at 13:00, Wednesday 24 March at 15:00 or "
@@ -393,6 +394,20 @@ async def test_each_give_up_reason_has_its_own_honest_sentence(
     assert booked.booking is not None
     assert booked.booking.start == berlin(24, 13)
     assert fake.request_count(AVAILABILITY) == 3  # offers twice, one refetch
+
+
+def test_the_give_up_sentences_are_each_reasons_own() -> None:
+    phrases = rl.Phrases()
+    when = "Wednesday 24 March at 14:00"
+    reasons = ["deadline", "no_candidate", "declined", "refetch_failed", "error", "abandoned"]
+    sentences = [phrases.give_up(reason, when, posts=2) for reason in reasons]
+    sentences += [phrases.give_up("max_attempts", when, posts=n) for n in (1, 2)]
+    assert len(set(sentences)) == len(sentences)
+    assert sentences[-2:] == [
+        "That slot was just taken.",
+        "That slot was just taken, and so were the other times I tried.",
+    ]
+    assert "taken" not in phrases.give_up("deadline", when)  # running out of time is not that
 
 
 async def test_phrases_are_replaceable(
