@@ -46,7 +46,7 @@ logger = logging.getLogger("rocketlead_async")
 _RESERVED_HEADERS = frozenset({"authorization", "content-type", "content-length", "host"})
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     """127.0.0.0/8, ::1 and the name ``localhost`` itself.
 
     Not ``*.localhost``: RFC 6761 lets resolvers send those to loopback, but nothing forces a
@@ -82,13 +82,13 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool = False) -> str:
         raise ValueError("base_url must not carry credentials; pass token= instead")
     if url.query_string or url.fragment:
         raise ValueError(f"base_url {base_url!r} must not have a query or fragment")
-    if url.scheme == "http" and not _is_loopback(url.host) and allow_insecure_http:
+    if url.scheme == "http" and not is_loopback(url.host) and allow_insecure_http:
         logger.warning(
             "plain http to %s (allow_insecure_http): the API token travels unencrypted; "
             "use this only for test servers",
             url.host,
         )
-    elif url.scheme != "https" and not (url.scheme == "http" and _is_loopback(url.host)):
+    elif url.scheme != "https" and not (url.scheme == "http" and is_loopback(url.host)):
         raise ValueError(
             f"base_url {base_url!r} must use https (plain http is allowed only for loopback "
             "hosts such as a local FakeRocketLead, or for test hosts with "

@@ -3,8 +3,9 @@
 What is recorded, following the OpenTelemetry HTTP client semantic conventions:
 
 - one ``CLIENT`` span per HTTP attempt, named ``"{method} {url.template}"``, with
-  ``http.request.method``, ``server.address``, ``server.port``, ``url.template`` (the path with
-  ids replaced by ``{id}``), ``http.request.resend_count`` (on retries),
+  ``http.request.method``, ``server.address``, ``server.port``, ``url.full`` (without the query
+  string), ``url.template`` (the path with ids replaced by ``{id}``; the metrics' label, which
+  must stay low in cardinality), ``http.request.resend_count`` (on retries),
   ``http.response.status_code`` and ``error.type`` (the status code, or the SDK error's class);
 - one ``INTERNAL`` span per ``bookings.book()`` (``rocketlead.book``) whose events are the
   recovery steps (``attempt``, ``slot_taken``, ``refetched``, ``picked``, ``booked``,
@@ -100,9 +101,9 @@ class Telemetry:
         return False
 
     def attempt(
-        self, method: str, path: str, host: str, port: int | None, number: int
+        self, method: str, path: str, host: str, port: int | None, number: int, base_url: str = ""
     ) -> _NoopAttempt:
-        """A context manager around one HTTP attempt."""
+        """A context manager around one HTTP attempt (``base_url + path``: ``url.full``)."""
         return NOOP_ATTEMPT
 
     def book(self) -> _NoopBook:
@@ -120,7 +121,9 @@ NOOP = Telemetry()
 class _Attempt(_NoopAttempt):
     __slots__ = ("_attrs", "_error", "_owner", "_span", "_start", "_status")
 
-    def __init__(self, owner: _OtelTelemetry, method: str, template: str, attrs: Any) -> None:
+    def __init__(
+        self, owner: _OtelTelemetry, method: str, template: str, attrs: Any, url: str
+    ) -> None:
         self._owner = owner
         self._attrs = attrs
         self._status: int | None = None
@@ -131,6 +134,8 @@ class _Attempt(_NoopAttempt):
         self._span = owner.tracer.start_span(
             f"{method} {template}", kind=owner.trace.SpanKind.CLIENT, attributes=attrs
         )
+        if url:  # a span attribute only: a full URL would make every metric series unique
+            self._span.set_attribute("url.full", url)
 
     def __enter__(self) -> _Attempt:
         self._start = self._owner.clock()
@@ -272,7 +277,7 @@ class _OtelTelemetry(Telemetry):
         return False
 
     def attempt(
-        self, method: str, path: str, host: str, port: int | None, number: int
+        self, method: str, path: str, host: str, port: int | None, number: int, base_url: str = ""
     ) -> _NoopAttempt:
         if not self.recording():
             return NOOP_ATTEMPT
@@ -287,7 +292,7 @@ class _OtelTelemetry(Telemetry):
         if number > 1:
             attrs["http.request.resend_count"] = number - 1
             self.retries.add(1, {"http.request.method": method, "url.template": template})
-        return _Attempt(self, method, template, attrs)
+        return _Attempt(self, method, template, attrs, base_url and base_url + path)
 
     def book(self) -> _NoopBook:
         return _Book(self) if self.recording() else NOOP_BOOK

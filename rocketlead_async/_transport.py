@@ -460,7 +460,9 @@ class Transport:
     async def _traced(
         self, call: Call[T], number: int, deadline: float, wire: _Wire | None, left: float
     ) -> T:
-        with self.telemetry.attempt(call.method, call.path, self._host, self._port, number) as span:
+        with self.telemetry.attempt(
+            call.method, call.path, self._host, self._port, number, self.base_url
+        ) as span:
             return await self._send(call, number, deadline, wire, left, span)
 
     async def _send(

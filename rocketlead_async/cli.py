@@ -9,7 +9,8 @@ one JSON object ``{"error": {...}}`` on one stderr line, with these exit codes:
 - 1: the API or the network failed (an error status, a refused connection, a busy port).
 - 2: usage: bad arguments or input refused before any request (token, base URL, times).
 - 3: outcome unknown: a booking or lead may have been created; check before trying again.
-- 4: no booking made: ``book --recover`` ran out of slots, attempts or time.
+- 4: no booking made: ``book --recover`` ran out of slots, attempts or time, or ``book --near``
+  found no bookable slot.
 - 130: interrupted (Ctrl-C).
 """
 
@@ -23,10 +24,19 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, NoReturn
 
-from ._client import BASE_URL_ENV, DEFAULT_BASE_URL, INSECURE_HTTP_ENV, TOKEN_ENV, RocketLeadClient
+from yarl import URL
+
+from ._client import (
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    INSECURE_HTTP_ENV,
+    TOKEN_ENV,
+    RocketLeadClient,
+    is_loopback,
+)
 from ._table import render_table
 from ._version import __version__
 from ._wire import to_dict
@@ -37,6 +47,9 @@ from .recovery import SlotRecovery
 __all__ = ["main", "render_table"]
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+
+# ``book --near`` looks as far as recovery does by default.
+_NEAR_WINDOW = SlotRecovery().window
 
 EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_UNKNOWN, EXIT_NOT_BOOKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
@@ -240,21 +253,70 @@ async def _availability(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _book(args: argparse.Namespace) -> int:
-    request = BookingRequest(
+async def _nearest_slot(client: RocketLeadClient, args: argparse.Namespace) -> Slot:
+    """The bookable slot nearest ``--near`` within recovery's default window each side (only
+    ``--resource``'s slots when it is given); no such slot is a "no booking made" (exit 4)."""
+    window = _NEAR_WINDOW
+    availability = await client.availability.get(
         calendar_id=args.calendar,
-        start=args.start,
-        end=args.end,
-        resource_id=args.resource,
         appointment_type_id=args.appointment_type,
-        resource_slot_id=args.resource_slot,
-        entry_id=args.entry,
-        name=args.name,
+        start=args.near - window,
+        end=args.near + window,
+        resource_id=args.resource,
     )
-    # Times are shown in the offset the user wrote --start in.
-    zone = args.start.tzinfo
+    nearest = availability.nearest(args.near, resource_id=args.resource, limit=1)
+    if not nearest:
+        hours = window / timedelta(hours=1)
+        raise SlotRecoveryExhausted(
+            f"no bookable slot within {hours:g} h of {args.near.isoformat()}",
+            reason="no_candidate",
+            attempts=(),
+            alternatives=(),
+        )
+    return nearest[0]
+
+
+def _check_book(args: argparse.Namespace) -> None:
+    """``book`` names its slot exactly (``--start``, ``--end``, ``--resource``) or by ``--near``."""
+    prog = "rocketlead book"
+    if args.near is not None:
+        if args.start is not None or args.end is not None:
+            given = "--start" if args.start is not None else "--end"
+            raise _UsageError(prog, f"argument --near: not allowed with argument {given}")
+        return
+    if args.start is None:
+        raise _UsageError(prog, "one of the arguments --start --near is required")
+    missing = [
+        flag for flag, value in (("--end", args.end), ("--resource", args.resource)) if not value
+    ]
+    if missing:
+        raise _UsageError(
+            prog, f"the following arguments are required: {', '.join(missing)} (or give --near)"
+        )
+
+
+async def _book(args: argparse.Namespace) -> int:
+    # Times are shown in the offset the user wrote --start (or --near) in.
+    zone = (args.near or args.start).tzinfo
     note = ""
     async with _client(args) as client:
+        if args.near is None:
+            request = BookingRequest(
+                calendar_id=args.calendar,
+                start=args.start,
+                end=args.end,
+                resource_id=args.resource,
+                appointment_type_id=args.appointment_type,
+                resource_slot_id=args.resource_slot,
+                entry_id=args.entry,
+                name=args.name,
+            )
+        else:
+            slot = await _nearest_slot(client, args)
+            request = BookingRequest.from_slot(
+                slot, calendar_id=args.calendar, entry_id=args.entry, name=args.name
+            )
+            note = f" (the bookable slot nearest {_clock(args.near, zone)})"
         if args.recover:
             # One caller at a terminal has no herd to spread from: the nearest slot.
             outcome = await client.bookings.book(request, recovery=SlotRecovery(spread=1))
@@ -300,8 +362,12 @@ async def _fake_server(args: argparse.Namespace) -> int:
             print(f"FakeRocketLead serving at {fake.url}  (seed {args.seed}; Ctrl-C to stop)")
             for scope, token in tokens.items():
                 print(f"  {scope:<5} token: {token}")
+            # Served on another host's address, the URL is plain http beyond loopback: the
+            # command shown carries the opt-in it needs to work as printed.
+            opt_in = "" if is_loopback(URL(fake.url).host or "") else " --allow-insecure-http"
             print(
-                f"try: {TOKEN_ENV}={fake.tokens.admin} rocketlead calendars --base-url {fake.url}"
+                f"try: {TOKEN_ENV}={fake.tokens.admin} rocketlead calendars "
+                f"--base-url {fake.url}{opt_in}"
             )
             if every_interface:
                 print(
@@ -377,14 +443,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     slots = command("availability", _availability, "bookable slots of a calendar", [api])
     booking = command("book", _book, "book a slot", [api])
+    booking.set_defaults(check=_check_book)
     for sub in (slots, booking):
         sub.add_argument("--calendar", required=True, help="calendar id")
         sub.add_argument("--appointment-type", required=True, help="appointment type id")
-        sub.add_argument("--start", required=True, type=_aware, help="ISO-8601 with offset")
-        sub.add_argument("--end", required=True, type=_aware, help="ISO-8601 with offset")
+    # Booking names its slot exactly (--start/--end/--resource) or by a time the caller said.
+    for sub, required in ((slots, True), (booking, False)):
+        sub.add_argument("--start", required=required, type=_aware, help="ISO-8601 with offset")
+        sub.add_argument("--end", required=required, type=_aware, help="ISO-8601 with offset")
     slots.add_argument("--resource", help="only this resource's slots (resource id)")
     booking.add_argument(
-        "--resource", required=True, help="resource id (the 'resource id' column of availability)"
+        "--resource",
+        help="resource id (the 'resource id' column of availability); with --near, only its slots",
+    )
+    booking.add_argument(
+        "--near",
+        type=_aware,
+        metavar="TIME",
+        help="book the bookable slot nearest this time (ISO-8601 with offset), within "
+        f"{_NEAR_WINDOW / timedelta(hours=1):g} h",
     )
     slots.add_argument("--all", action="store_true", help="include full and blocked slots")
     booking.add_argument("--resource-slot", help="resourceSlotId from availability")
@@ -484,6 +561,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = "--json" in argv
     try:
         args = _parser().parse_args(argv)
+        check: Callable[[argparse.Namespace], None] | None = getattr(args, "check", None)
+        if check is not None:
+            check(args)
     except _UsageError as exc:
         return _report(exc, as_json)
     except SystemExit as exit_:  # --help and --version

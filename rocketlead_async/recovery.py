@@ -196,9 +196,10 @@ class SlotRecovery:
       per caller, processes of their own) do not all charge the same next slot. The default,
       1, always takes the best: a caller who loses a race gets the nearest slot. Measured with
       one client per caller (``benchmarks/fleet.py``): ``spread=1`` books as many callers as
-      the docs' naive loop (about half), ``spread=4`` about 88%, ``spread=8`` all of them with
+      the docs' naive loop (about half), ``spread=4`` about 88-93%, ``spread=8`` 92-100% with
       about 2 POSTs (the slots within 30 minutes overlap the taken hour and share its
-      capacity, so a herd needs the hour-away ones too); ``RedisSeatClaims`` needs no spread.
+      capacity, so a herd needs the hour-away ones too); with ``RedisSeatClaims`` it matters
+      only for picks Redis cannot answer in time, so keep ``spread=8`` there too.
       Calls sharing a client book all with 1.9 POSTs at any spread. Calls whose claims are
       shared (one client, or ``RedisSeatClaims``) also rank a slot whose seats the others are
       all charging last; with ``RedisSeatClaims`` the best-ranked slot with a seat left is claimed

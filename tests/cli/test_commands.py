@@ -102,6 +102,47 @@ async def test_book_recover_books_the_nearest_free_slot(
     assert fake.request_count(BOOKINGS) == 2
 
 
+def near_args(demo: DemoOrg, near: str) -> list[str]:
+    """``book --near`` for a Personal Training at Studio Mitte."""
+    return [
+        "--calendar",
+        demo.mitte_calendar_id,
+        "--appointment-type",
+        demo.personal_training_type_id,
+        "--near",
+        near,
+    ]
+
+
+async def test_book_near_a_spoken_time_books_the_nearest_bookable_slot(
+    run_cli: CliRunner, fake: FakeRocketLead, demo: DemoOrg
+) -> None:
+    anna = trainer(demo, ANNA)
+    # "Anna, around ten past three": her 15:00 hour is taken (so are 14:30 and 15:30, which
+    # overlap it); of her free slots 16:00 is nearest (50 min; 14:00 is 70).
+    result = await run_cli(
+        "book", *near_args(demo, "2027-03-24T15:10:00+01:00"), "--resource", anna
+    )
+    assert result.code == 0
+    assert result.out.rstrip().endswith(
+        f": Wed 2027-03-24 16:00-17:00, resource {anna} (the bookable slot nearest 15:10)"
+    )
+    booking_id = result.out.split()[1].rstrip(":")
+    assert fake.state.bookings[booking_id].resource_id == anna
+    assert fake.request_count(BOOKINGS) == 1
+
+
+async def test_book_near_with_nothing_bookable_around_books_nothing(
+    run_cli: CliRunner, fake: FakeRocketLead, demo: DemoOrg
+) -> None:
+    line = await run_cli.fails("book", *near_args(demo, "2027-03-24T03:00:00+01:00"), code=4)
+    assert line == (
+        "rocketlead: error: no booking made: no bookable slot within 3 h of "
+        "2027-03-24T03:00:00+01:00 (alternatives: none)"
+    )
+    assert fake.request_count(BOOKINGS) == 0
+
+
 async def test_resources_lists_ids_names_and_capacity(run_cli: CliRunner, demo: DemoOrg) -> None:
     result = await run_cli("resources")
     assert result.code == 0

@@ -181,6 +181,13 @@ async def test_usage_errors(run_cli: CliRunner, demo: DemoOrg) -> None:
     assert "invalid choice: 'calendar'" in await run_cli.fails("calendar", code=2)
     assert "required: --calendar" in await run_cli.fails("book", "--start", POPULAR_ARG, code=2)
     assert "required: --resource" in await run_cli.fails("book", *slot_args(demo), code=2)
+    near = ["--near", POPULAR_ARG]
+    assert "--near: not allowed with argument --start" in await run_cli.fails(
+        "book", *slot_args(demo), *near, code=2
+    )
+    assert "one of the arguments --start --near" in await run_cli.fails(
+        "book", "--calendar", "c", "--appointment-type", "t", code=2
+    )
     field = ["leads", "create", "--table", "t", "--field", "x"]
     assert "NAME=VALUE" in await run_cli.fails(*field, code=2)
 

@@ -81,6 +81,39 @@ def test_on_every_interface_it_prints_a_url_that_works() -> None:
     assert len(json.loads(run.stdout)) == 2
 
 
+def _lan_address() -> str | None:
+    """This machine's address on its default route (nothing is sent), if it has one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 9))  # a UDP connect only routes: nothing is sent
+        except OSError:
+            return None
+        address: str = probe.getsockname()[0]
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
+def test_on_a_lan_address_the_printed_try_command_works() -> None:
+    """Served on a non-loopback address, the URL is plain http to another host: the printed
+    command carries the opt-in it needs."""
+    address = _lan_address()
+    if address is None:
+        pytest.skip("no non-loopback IPv4 address")
+    with fake_server("--host", address) as proc:
+        lines = first_lines(proc, 5)
+        assignment, command = lines[4].removeprefix("try: ").split(" ", 1)
+        argv = command.split()
+        assert argv[:2] == ["rocketlead", "calendars"]
+        run = subprocess.run(
+            python_cli(*argv[1:]),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=clean_env(**dict([assignment.split("=", 1)])),
+        )
+    assert run.returncode == 0, run.stderr
+    assert "Studio Mitte" in run.stdout
+
+
 async def test_a_busy_port_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -74,6 +74,22 @@ async def test_create_cancelled_in_flight_delivers_the_booking_late(
     assert fake.request_count(BOOKINGS) == 1
 
 
+async def test_a_with_options_copy_for_another_identity_keeps_the_late_hook(
+    late_client: rl.RocketLeadClient,
+    fake: FakeRocketLead,
+    demo: DemoOrg,
+    lates: list[rl.LateOutcome],
+    unknowns: Unknowns,
+) -> None:
+    """A copy with other headers (or another token or base URL) is built anew through the
+    constructor; the application's ``on_late_outcome`` must come along with it."""
+    copy = late_client.with_options(default_headers={"X-Agent": "7"})
+    await cancel_mid_post(copy, fake, trainer_request(demo))
+    await copy.aclose()  # waits for the late read
+    assert [late.booking is not None for late in lates] == [True]
+    assert unknowns == []
+
+
 async def test_create_cancelled_in_flight_delivers_a_lost_race_as_a_definite_error(
     late_client: rl.RocketLeadClient,
     fake: FakeRocketLead,

@@ -35,15 +35,18 @@ class Snippet:
     line: int
     code: str
     fragment: bool
+    pytest_module: bool = False
 
 
 def python_blocks(markdown: str) -> list[Snippet]:
-    """Every ```python block; one right after a ``<!-- fragment ... -->`` line is a fragment."""
+    """Every ```python block; one right after a ``<!-- fragment ... -->`` line is a fragment,
+    one after ``<!-- pytest ... -->`` a test module of a user's project (run by pytest)."""
     return [
         Snippet(
             line=markdown.count("\n", 0, match.start("code")) + 1,
             code=match.group("code"),
             fragment=match.group("before").strip().startswith("<!-- fragment"),
+            pytest_module=match.group("before").strip().startswith("<!-- pytest"),
         )
         for match in _FENCE.finditer(markdown)
     ]

@@ -4,6 +4,7 @@ field named and no token shown, are tests/secrets/test_bad_input.py.)"""
 
 from __future__ import annotations
 
+import inspect
 import logging
 
 import pytest
@@ -99,3 +100,16 @@ async def test_default_headers_go_with_every_request_and_cannot_replace_the_toke
     ):
         with pytest.raises(error, match="default_headers"):
             rl.RocketLeadClient(TOKEN, default_headers=bad)  # type: ignore[arg-type]
+
+
+def test_with_options_carries_every_other_constructor_option() -> None:
+    """A copy for another endpoint is built anew: every option not given to with_options()
+    comes from the original (a new constructor option fails here until it is carried)."""
+    hook = print
+    client = rl.RocketLeadClient(TOKEN, on_outcome_unknown=hook, on_late_outcome=hook)
+    constructor = set(inspect.signature(rl.RocketLeadClient).parameters) - {"_parent"}
+    # timeout and retry are the copy's own (with_options defaults them to the original's).
+    assert set(client._options) == constructor - {"timeout", "retry"}
+    copy = client.with_options(base_url="https://staging.example")
+    assert copy._options == {**client._options, "base_url": "https://staging.example"}
+    assert copy._transport.reporter.on_late_outcome is hook
