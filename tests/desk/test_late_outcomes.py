@@ -438,20 +438,3 @@ async def test_a_failing_late_hook_is_logged_never_raised(
 def test_late_outcome_hook_must_be_callable() -> None:
     with pytest.raises(TypeError, match="on_late_outcome"):
         rl.RocketLeadClient("rocketlead_test", on_late_outcome="nope")  # type: ignore[arg-type]
-
-
-async def test_a_copy_for_another_token_delivers_late_outcomes_to_the_same_hook(
-    make_wall_client: MakeClient,
-    fake: FakeRocketLead,
-    demo: DemoOrg,
-    lates: list[rl.LateOutcome],
-    unknowns: Unknowns,
-) -> None:
-    """``with_options()`` carries the hooks over, the late one too: a copy for another
-    identity (its own transport) reads a cancelled POST's answer on like its original."""
-    client = make_wall_client(on_late_outcome=lates.append)
-    copy = client.with_options(token=fake.tokens.write)
-    await cancel_mid_post(copy, fake, trainer_request(demo))
-    await copy.aclose()
-    assert booked(lates) == held(fake) != []
-    assert unknowns == []
