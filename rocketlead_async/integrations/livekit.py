@@ -73,8 +73,9 @@ __all__ = ["DEFAULT_FILLER", "booking_tools"]
 
 _REPLACE_REFUSED = (
     "on_duplicate='replace' is refused: it cancels the running book_slot call, and a cancelled "
-    "booking POST may already have booked the caller. Duplicate calls are safe as they are: "
-    "the BookingDesk joins them into one booking."
+    "booking POST may already have booked the caller. These tools are never CANCELLABLE, so "
+    "LiveKit would fail each duplicate call with an error instead. Duplicate calls are safe as "
+    "they are: the BookingDesk joins them into one booking."
 )
 
 

@@ -1,9 +1,11 @@
 """The voice extras stay optional: the SDK never imports a framework, an adapter whose
-framework is missing says which extra to install, and the framework suites need nothing of the
-test extra (their venvs have only ``[testing]``)."""
+framework is missing says which extra to install, a framework suite whose framework is missing
+is skipped with that extra as the reason (an error where CI requires it), and the framework
+suites need nothing of the test extra (their venvs have only ``[testing]``)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +18,7 @@ TEST_EXTRA_ONLY = ("aioresponses", "hypothesis", "trustme", "orjson", "opentelem
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _python(code: str) -> subprocess.CompletedProcess[str]:
+def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -24,6 +26,7 @@ def _python(code: str) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
         cwd=ROOT,
+        env={**os.environ, **env},
     )
 
 
@@ -62,3 +65,19 @@ def test_the_fixture_modules_import_without_the_test_extra() -> None:
         "for plugin in tests.conftest.pytest_plugins: importlib.import_module(plugin)\n"
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_suite_without_its_framework_is_skipped_with_the_extra_unless_required() -> None:
+    # Both frameworks blocked (installed or not); CI's RL_REQUIRE_FRAMEWORK names livekit only.
+    done = _python(
+        "import sys\nsys.modules['livekit'] = sys.modules['pipecat'] = None\nimport pytest\n"
+        "sys.exit(pytest.main(['-q', '-rs', '-p', 'no:cacheprovider', "
+        "'tests/integrations/livekit', 'tests/integrations/pipecat']))",
+        RL_REQUIRE_FRAMEWORK="livekit",
+    )
+    assert done.returncode != 0, done.stdout
+    # livekit's two test modules fail to import (required); pipecat's two are skipped
+    assert "2 skipped, 2 errors" in done.stdout, done.stdout
+    assert "ERROR collecting tests/integrations/livekit/" in done.stdout
+    skipped = "pipecat is not installed (pip install 'rocketlead-async[pipecat]')"
+    assert done.stdout.count(skipped) == 2, done.stdout

@@ -63,8 +63,10 @@ def test_tools_are_never_cancellable_and_refuse_replace(voice_desk: BookingDesk)
     tools = booking_tools(voice_desk)
     assert [t.info.name for t in tools] == ["check_availability", "book_slot"]
     assert all(ToolFlag.CANCELLABLE not in t.info.flags for t in tools)
-    with pytest.raises(ValueError, match="cancels the running book_slot call"):
+    with pytest.raises(ValueError, match="cancels the running book_slot call") as refused:
         booking_tools(voice_desk, on_duplicate="replace")
+    # what LiveKit does instead with a tool that is not CANCELLABLE (tool_executor.py)
+    assert "fail each duplicate call with an error" in str(refused.value)
 
 
 async def test_offer_then_book_in_one_conversation(
@@ -165,8 +167,8 @@ async def test_session_end_mid_booking_reaches_on_outcome(
     assert bookings_named(gated_fake, "Jane") == [desk_outcomes[0].booking.id]
 
 
-@pytest.mark.parametrize("progress", ["say", "update"])
-async def test_progress_is_spoken_when_the_slot_is_taken(
+@pytest.mark.parametrize("progress", ["say", "update", "off"])
+async def test_progress_takes_the_chosen_channel_when_the_slot_is_taken(
     voice_desk: BookingDesk,
     gated_fake: FakeRocketLead,
     desk_outcomes: list[DeskResult],
@@ -182,11 +184,14 @@ async def test_progress_is_spoken_when_the_slot_is_taken(
             what="the outcome to be spoken",
         )
         heard = said(session)
+    updates = [o.output for o in outputs(model.contexts[-1], "book_slot")]
     if progress == "say":
         assert TAKEN in heard
-    else:  # the LLM was given the update, and the final result was spoken after it
-        updates = [o.output for o in outputs(model.contexts[-1], "book_slot")]
+    elif progress == "update":  # the LLM was given the update, and the final result after it
         assert any(TAKEN in u for u in updates)
+    else:  # only the final result reaches the caller
+        assert TAKEN not in heard
+        assert not any(TAKEN in u for u in updates)
     assert desk_outcomes[0].recovered
     assert len(bookings_named(gated_fake, "Jane")) == 1
 
