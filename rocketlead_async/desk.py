@@ -58,8 +58,9 @@ class Phrases:
     ``{options}`` the alternatives joined by :meth:`options`.
 
     Each reason to give up has its own sentence, so the caller hears why: the time running out
-    is not the slot being taken. ``booked_other_staff`` is for a recovery that kept the time and
-    only moved the booking to another resource.
+    is not the slot being taken. ``taken`` is ``max_attempts`` when no other time was tried
+    (``SlotRecovery(max_attempts=1)``). ``booked_other_staff`` is for a recovery that kept the
+    time and only moved the booking to another resource.
     """
 
     weekdays: tuple[str, ...] = (
@@ -97,6 +98,7 @@ class Phrases:
         "we'll confirm it with you shortly."
     )
     max_attempts: str = "That slot was just taken, and so were the other times I tried."
+    taken: str = "That slot was just taken."
     deadline: str = "The time ran out before I could book {when}."
     no_candidate: str = "That slot was just taken, and nothing else is free around then."
     declined: str = "That slot was just taken, so I haven't booked anything else."
@@ -126,9 +128,12 @@ class Phrases:
             return "".join(spoken)
         return f"{', '.join(spoken[:-1])} {self.or_word} {spoken[-1]}"
 
-    def give_up(self, reason: str, when: str) -> str:
+    def give_up(self, reason: str, when: str, *, posts: int | None = None) -> str:
         """The honest sentence for a booking that gave up for ``reason`` (a
-        :attr:`SlotRecoveryExhausted.reason`, or the desk's ``"error"``/``"abandoned"``)."""
+        :attr:`SlotRecoveryExhausted.reason`, or the desk's ``"error"``/``"abandoned"``) after
+        ``posts`` booking attempts (if known): one lost race alone is just ``taken``."""
+        if reason == "max_attempts" and posts is not None and posts <= 1:
+            reason = "taken"
         template = getattr(self, reason, None)
         if reason not in _GIVE_UP_REASONS or not isinstance(template, str):
             template = self.error
@@ -136,7 +141,16 @@ class Phrases:
 
 
 _GIVE_UP_REASONS = frozenset(
-    {"max_attempts", "deadline", "no_candidate", "declined", "refetch_failed", "error", "abandoned"}
+    {
+        "max_attempts",
+        "taken",
+        "deadline",
+        "no_candidate",
+        "declined",
+        "refetch_failed",
+        "error",
+        "abandoned",
+    }
 )
 
 
@@ -531,7 +545,7 @@ class BookingDesk:
         alternatives: Sequence[Slot] = (),
         error: RocketLeadError | None = None,
     ) -> DeskResult:
-        spoken = self.phrases.give_up(reason, flight.offered.spoken)
+        spoken = self.phrases.give_up(reason, flight.offered.spoken, posts=len(attempts))
         offers = self._offers(alternatives, ranked=True) if reason != "abandoned" else []
         if offers:
             options = self.phrases.options([offered.spoken for offered in offers])

@@ -63,7 +63,10 @@ async def envelope_middleware(request: web.Request, handler: Handler) -> web.Str
         allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return envelope(exc.status, message, allow)
     except ConnectionResetError:
-        raise  # the client went away mid-request (e.g. cancelled while writing): not a bug
+        # The client went away mid-request (a caller cancelled as its body was written): not
+        # a bug, and nothing was done. Answered, not raised: aiohttp would log a raised one
+        # as a server error with its traceback; an answer nobody reads is dropped quietly.
+        return envelope(400, "the request body was cut off: the client closed the connection")
     except Exception:
         # A bug in the fake itself: keep the wire contract, but make it loud.
         _log.exception("FakeRocketLead handler crashed")

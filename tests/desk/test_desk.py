@@ -278,6 +278,29 @@ async def test_no_alternative_is_booked_for_a_caller_who_left(
     assert bookings_named(fake, "Jane") == []
 
 
+async def test_a_caller_who_left_mid_post_is_booked_no_alternative_when_it_lost_the_race(
+    fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
+) -> None:
+    """The caller leaves while the POST is on the wire (so the desk lets it run), and its
+    answer is "slot taken": recovery must not book an alternative nobody heard of."""
+    told: list[rl.DeskResult] = []
+    desk = await open_desk(fake_client, demo, on_outcome=told.append)
+    await desk.offer(berlin(24, 14), berlin(24, 17))
+    fake.race_next_bookings(1)
+    fake.faults.add(BOOKINGS, Fault.latency(0.05))
+    call = asyncio.ensure_future(desk.book("S1", name="Jane"))
+    await until_posted(fake)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    await desk.aclose()
+    (outcome,) = told
+    assert (outcome.status, outcome.reason, outcome.abandoned) == ("failed", "abandoned", True)
+    assert outcome.spoken == "I didn't book Wednesday 24 March at 14:00."
+    assert fake.request_count(BOOKINGS) == 1
+    assert bookings_named(fake, "Jane") == []
+
+
 async def test_one_duplicate_cancelled_does_not_abandon_the_other(
     fake_client: rl.RocketLeadClient, fake: FakeRocketLead, demo: DemoOrg
 ) -> None:
@@ -355,7 +378,8 @@ async def test_each_give_up_reason_has_its_own_honest_sentence(
     fake.race_next_bookings(1)
     result = await taken.book("S1", name="Jane")
     assert (result.status, result.reason) == ("alternatives", "max_attempts")
-    assert result.spoken.startswith("That slot was just taken, and so were the other times")
+    # One POST, nothing else tried: the caller is not told other times were taken too.
+    assert result.spoken.startswith("That slot was just taken. I can offer")
     assert result.spoken.endswith(
         # Nearest first; both trainers now hold 14:00-15:00, so 13:30 and 14:30 are gone too.
         "I can offer Wednesday 24 March at 13:00, Wednesday 24 March at 15:00 or "
@@ -370,6 +394,20 @@ async def test_each_give_up_reason_has_its_own_honest_sentence(
     assert booked.booking is not None
     assert booked.booking.start == berlin(24, 13)
     assert fake.request_count(AVAILABILITY) == 3  # offers twice, one refetch
+
+
+def test_the_give_up_sentences_are_each_reasons_own() -> None:
+    phrases = rl.Phrases()
+    when = "Wednesday 24 March at 14:00"
+    reasons = ["deadline", "no_candidate", "declined", "refetch_failed", "error", "abandoned"]
+    sentences = [phrases.give_up(reason, when, posts=2) for reason in reasons]
+    sentences += [phrases.give_up("max_attempts", when, posts=n) for n in (1, 2)]
+    assert len(set(sentences)) == len(sentences)
+    assert sentences[-2:] == [
+        "That slot was just taken.",
+        "That slot was just taken, and so were the other times I tried.",
+    ]
+    assert "taken" not in phrases.give_up("deadline", when)  # running out of time is not that
 
 
 async def test_phrases_are_replaceable(

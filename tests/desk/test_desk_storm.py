@@ -43,8 +43,10 @@ async def test_a_hundred_desks_never_double_book_and_never_orphan_a_booking(
         clock=time.monotonic,  # backoffs still never wait (the fake clock's sleep)
         on_late_outcome=lates.append,
     )
+    started = time.monotonic()
     logs = await play(client, fake, callers=CALLERS, seed=seed)
     await client.aclose()
+    seconds = time.monotonic() - started  # reported, never asserted (no timed unit tests)
 
     held = Counter(booking.name for booking in fake.state.bookings.values())
     server_ids = [b.id for b in fake.state.bookings.values() if b.name in held]
@@ -66,6 +68,7 @@ async def test_a_hundred_desks_never_double_book_and_never_orphan_a_booking(
     figures = {
         "callers": CALLERS,
         "tool_calls": sum(log.calls for log in logs),
+        "duplicated_calls": sum(log.copies - 1 for log in logs),  # the LLM's repeats
         "cancelled_calls": cancelled_calls,
         "booking_posts": fake.request_count(BOOKINGS),
         "server_bookings": server_bookings,
@@ -75,6 +78,7 @@ async def test_a_hundred_desks_never_double_book_and_never_orphan_a_booking(
         "late_outcomes": len(lates),
         "double_bookings": double,
         "orphans": orphans,
+        "seconds": round(seconds, 2),
     }
     print(f"\nstorm: {figures}")
     assert (double, orphans) == (0, 0)

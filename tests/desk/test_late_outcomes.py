@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
 
 import rocketlead_async as rl
+from rocketlead_async._outcomes import OutcomeReporter
 from rocketlead_async.testing import DemoOrg, FakeRocketLead, Fault
 from tests.helpers.clients import MakeClient
 from tests.helpers.clock import BlockingSleep
@@ -145,6 +146,9 @@ async def test_create_cancelled_in_its_backoff_sends_no_second_post(
     await sleep.entered.wait()
     await cancel(call)
     sleep.release.set()
+    # A round trip of the client's own, so a repeat left running would have gone out by now
+    # (closing at once would refuse it for the closing, not for the cancellation).
+    await client.calendars.list()
     await client.aclose()
     assert fake.request_count(BOOKINGS) == 1
     assert (lates, unknowns, held(fake)) == ([], [], [])
@@ -180,6 +184,45 @@ async def test_an_answer_that_cannot_be_learned_in_the_budget_is_unknown_not_lat
     (unknown,) = unknowns
     assert type(unknown) is rl.BookingOutcomeUnknown
     assert lates == []  # one hook, never both
+
+
+async def test_an_answer_read_as_the_cancellation_lands_is_delivered_late(
+    late_client: rl.RocketLeadClient,
+    fake: FakeRocketLead,
+    demo: DemoOrg,
+    lates: list[rl.LateOutcome],
+    unknowns: Unknowns,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The booking's answer is read in the loop turn the caller is cancelled in: the reading
+    task is done, yet the caller never gets its result. It must be delivered late, not
+    dropped with the task. (The cancellation is timed from the client's own task, private:
+    no public hook runs between the answer and the caller.)"""
+    callers: list[asyncio.Task[Any]] = []
+    spawn = OutcomeReporter.spawn
+
+    def spawn_and_hang_up_on_the_answer(
+        reporter: OutcomeReporter, coroutine: Coroutine[Any, Any, Any]
+    ) -> asyncio.Task[Any]:
+        task = spawn(reporter, coroutine)
+        if len(callers) == 1:  # the booking's own task: the caller leaves as it finishes
+            task.add_done_callback(lambda _task: callers.pop().cancel())
+        return task
+
+    monkeypatch.setattr(OutcomeReporter, "spawn", spawn_and_hang_up_on_the_answer)
+
+    async def caller() -> rl.Booking:
+        me = asyncio.current_task()
+        assert me is not None
+        callers.append(me)
+        return await late_client.bookings.create(trainer_request(demo))
+
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.ensure_future(caller())
+    await late_client.aclose()
+    assert callers == []  # it was cancelled from the booking task's completion
+    assert booked(lates) == held(fake) != []
+    assert unknowns == []
 
 
 # -- book(), cancelled at each of its await points ----------------------------------------------

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 
 import aiohttp
 import pytest
+from yarl import URL
 
 from rocketlead_async.testing import FakeRocketLead, Fault
 from tests.helpers.recorders import until
@@ -274,3 +276,26 @@ async def test_request_counters(wire: Wire, manual_fake: FakeRocketLead) -> None
     assert manual_fake.requests[1].key == "GET /connect/calendar/{id}"
     assert manual_fake.request_count(CALENDARS) == 2
     assert manual_fake.request_count() == 4
+
+
+async def test_a_client_gone_mid_request_is_no_error_and_books_nothing(
+    manual_fake: FakeRocketLead, wire: Wire, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A booking POST whose client leaves before its body is complete (a barge-in closing the
+    connection) books nothing and is not logged as a server error: the barge-in demo's
+    output stays clean at a hundred callers."""
+    url = URL(manual_fake.url)
+    _reader, writer = await asyncio.open_connection(url.host, url.port)
+    writer.write(
+        f"POST {BOOKINGS} HTTP/1.1\r\nHost: {url.host}\r\n"
+        f"Authorization: Bearer {manual_fake.tokens.write}\r\n"
+        'Content-Type: application/json\r\nContent-Length: 400\r\n\r\n{"calendarId": '.encode()
+    )
+    await writer.drain()
+    await until(lambda: manual_fake.in_flight.requests == 1, what="the request")
+    writer.close()
+    await writer.wait_closed()
+    await until(lambda: manual_fake.in_flight.requests == 0, what="the handler")
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert created(manual_fake) == 0
+    assert (await wire.post(BOOKINGS, ben_booking(manual_fake.demo))).status == 201
