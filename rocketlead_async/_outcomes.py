@@ -81,6 +81,14 @@ class OutcomeReporter:
         """Tracked tasks not yet finished."""
         return len(self._tasks)
 
+    @property
+    def unknown_destination(self) -> str:
+        """Where an unknown outcome goes, for log lines (an application without the hook must
+        not read that someone was told)."""
+        if self.on_outcome_unknown is None:
+            return "no on_outcome_unknown hook is set"
+        return "reported to on_outcome_unknown"
+
     def unknown(self, error: OutcomeUnknownError) -> None:
         """Report ``error`` to ``on_outcome_unknown`` (once: the caller calls this once)."""
         self.call_hook(self.on_outcome_unknown, error, "on_outcome_unknown")
@@ -103,8 +111,9 @@ class OutcomeReporter:
         )
         unknown.attempts = outcome.attempts
         logger.warning(
-            "POST %s: booked after the caller was cancelled; reported to on_outcome_unknown",
+            "POST %s: booked after the caller was cancelled; %s",
             _BOOKINGS,
+            self.unknown_destination,
         )
         self.unknown(unknown)
 

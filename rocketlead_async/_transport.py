@@ -652,10 +652,11 @@ class Transport:
             message = getattr(error, "message", "")
             reason = log_reason = f"{type(error).__name__}: {message}"
         logger.warning(
-            "%s %s: outcome unknown (%s); not repeated, reported to on_outcome_unknown",
+            "%s %s: outcome unknown (%s); not repeated, %s",
             call.method,
             call.path,
             log_reason,
+            self.reporter.unknown_destination,
         )
         unknown = call.unknown_error(
             reason, method=call.method, path=call.path, request=call.request, status=status

@@ -28,7 +28,10 @@ BOOKING = "/connect/calendar_bookings/bk_9001"
 
 @pytest.mark.parametrize("hook_kind", ["sync", "async"])
 async def test_outcome_unknown_hook_is_called_exactly_once(
-    server: ScriptedServer, make_client: MakeClient, hook_kind: str
+    server: ScriptedServer,
+    make_client: MakeClient,
+    hook_kind: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     hooked = Unknowns(is_async=hook_kind == "async")
     client = make_client(base_url=server.url, on_outcome_unknown=hooked)
@@ -39,6 +42,7 @@ async def test_outcome_unknown_hook_is_called_exactly_once(
     await client.aclose()  # an async hook runs as a task of its own; aclose() waits for it
 
     assert hooked == [info.value]
+    assert "not repeated, reported to on_outcome_unknown" in caplog.text
     assert info.value.request is REQUEST
     assert info.value.status == 504
     assert isinstance(info.value, rl.OutcomeUnknownError)
@@ -65,7 +69,7 @@ async def test_an_unknown_booking_from_create_carries_its_one_post(
 
 
 async def test_without_a_hook_the_unknown_outcome_is_still_raised(
-    server: ScriptedServer, make_client: MakeClient
+    server: ScriptedServer, make_client: MakeClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client(base_url=server.url, on_outcome_unknown=None)
     server.post(BOOKINGS, status=504, body="upstream timed out")
@@ -75,6 +79,9 @@ async def test_without_a_hook_the_unknown_outcome_is_still_raised(
 
     assert info.value.request is REQUEST
     assert len(server.requests) == 1
+    # The log must not claim that someone was told.
+    (line,) = [r.getMessage() for r in caplog.records if "outcome unknown" in r.getMessage()]
+    assert line.endswith("not repeated, no on_outcome_unknown hook is set")
 
 
 async def test_a_slow_async_hook_neither_holds_up_the_call_nor_is_cut_off(
